@@ -1,0 +1,89 @@
+"""The `skyweave` command: plan stacks offline, list the catalog, pick hardware."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from skyweave.errors import StackFileError
+
+app = typer.Typer(
+    help="Infrastructure as code for AI workloads: offline plans, costs and policies for Pulumi stacks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+DEFAULT_STACK = Path("stacks/prod-eu.yaml")
+
+
+class PlanFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+StackFiles = Annotated[
+    list[Path] | None,
+    typer.Argument(help="Stack files to plan (default: stacks/prod-eu.yaml).", show_default=False),
+]
+
+
+@app.callback()
+def _commands() -> None:
+    """skyweave: GPU pools, inference endpoints, compliant storage, an LLM gateway and budgets on Pulumi."""
+
+
+def fail_on_bad_input(exc: Exception) -> typer.Exit:
+    """Print every problem of a bad stack file, no traceback; exit code 2."""
+    problems = exc.problems if isinstance(exc, StackFileError) else [str(exc)]
+    for problem in problems:
+        stderr.print(f"[red]error[/]: {problem}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+@app.command()
+def plan(
+    stack_files: StackFiles = None,
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
+) -> None:
+    """Plan stacks offline: every resource `pulumi up` would create, its monthly cost and policy findings.
+
+    Exit codes: 0 clean, 1 a mandatory policy violation, 2 bad input.
+    """
+    from skyweave.pipeline import plan_stack
+    from skyweave.plan import PlanError
+
+    plans = []
+    for path in stack_files or [DEFAULT_STACK]:
+        try:
+            plans.append(plan_stack(path))
+        except (StackFileError, PlanError) as exc:
+            raise fail_on_bad_input(exc) from None
+    _print_plans(plans, format)
+    if any(p.mandatory_violations for p in plans):
+        raise typer.Exit(code=1)
+
+
+def _print_plans(plans: list, format: PlanFormat) -> None:
+    from skyweave.render import markdown, print_table
+
+    if format is PlanFormat.json:
+        data = [p.to_json() for p in plans]
+        print(json.dumps(data[0] if len(data) == 1 else data, indent=2, sort_keys=False))
+    elif format is PlanFormat.markdown:
+        print("\n".join(markdown(p) for p in plans))
+    else:
+        for p in plans:
+            print_table(p, stdout)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,10 @@
+"""Monthly cost of a planned stack, per resource and rolled up by component and region.
+
+Each area registers the resource types it prices (`register`); types that cost nothing are listed as
+free. A type that is neither makes the estimate say so instead of silently counting zero.
+"""
+
+from skyweave.cost.core import CostContext, CostSummary, estimate, is_priced, register, register_free
+from skyweave.cost import platform as _platform  # noqa: F401  (registers the types it prices)
+
+__all__ = ["CostContext", "CostSummary", "estimate", "is_priced", "register", "register_free"]

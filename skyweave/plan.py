@@ -1,0 +1,189 @@
+"""The offline plan: run the real Pulumi program under Pulumi's mock runtime and record every resource.
+
+No cloud account and no Pulumi CLI are needed. The program is the same one `pulumi up` runs; only the
+engine is replaced by a recording monitor that answers with realistic outputs (`mock_outputs`). The plan
+refuses duplicate URNs and resources that would use a default provider, since both would break or
+mislead a real deployment.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks, rpc, settings
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
+
+from skyweave import mock_outputs
+from skyweave.spec import StackSpec
+
+PROJECT = "skyweave"
+SECRET_MASK = "[secret]"
+
+
+class PlanError(Exception):
+    """The program cannot be deployed as written (duplicate URNs, default providers, missing config)."""
+
+
+@dataclass
+class PlannedResource:
+    """One resource `pulumi up` would create, as the engine would see it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    provider: str
+    cloud: str | None
+    region: str | None
+    inputs: dict[str, Any]
+    protect: bool = False
+    retain_on_delete: bool = False
+    monthly_usd: float | None = None
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type.startswith("pulumi:providers:")
+
+    @property
+    def is_component(self) -> bool:
+        return not self.custom
+
+
+@dataclass
+class Recording:
+    """Everything the recording monitor saw, in registration order."""
+
+    resources: dict[str, PlannedResource] = field(default_factory=dict)
+    duplicates: list[str] = field(default_factory=list)
+    unanswered_invokes: list[str] = field(default_factory=list)
+
+
+class _Mocks(mocks.Mocks):
+    def __init__(self, recording: Recording):
+        self.recording = recording
+
+    def new_resource(self, args: mocks.MockResourceArgs) -> tuple[str, dict]:
+        raise AssertionError("the recording monitor answers registrations itself")
+
+    def call(self, args: mocks.MockCallArgs) -> dict:
+        answer = mock_outputs.INVOKES.get(args.token)
+        if answer is None:
+            self.recording.unanswered_invokes.append(args.token)
+            return {}
+        return answer(args.args)
+
+
+class _RecordingMonitor(mocks.MockMonitor):
+    """A mock monitor that records each registration with its parent, provider and options."""
+
+    def __init__(self, recording: Recording):
+        super().__init__(_Mocks(recording))
+        self.recording = recording
+
+    def RegisterResource(self, request: Any) -> Any:
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        _ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object)
+        cloud, region = self._place(request.type, request.provider, inputs)
+        if urn in self.recording.resources:
+            self.recording.duplicates.append(urn)
+        self.recording.resources[urn] = PlannedResource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent,
+            custom=bool(request.custom),
+            provider=request.provider.rsplit("::", 1)[0] if request.provider else "",
+            cloud=cloud,
+            region=region,
+            inputs=mask_secrets(inputs),
+            protect=bool(request.protect),
+            retain_on_delete=bool(request.retainOnDelete),
+        )
+        state = mock_outputs.outputs_for(request.type, request.name, inputs, region or "")
+        resource_id = mock_outputs.physical_id(request.type, request.name, inputs) if request.custom else ""
+        self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
+        obj = _sync_await(rpc.serialize_properties(state, {}))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
+
+    def _place(self, type_token: str, provider_ref: str, inputs: dict[str, Any]) -> tuple[str | None, str | None]:
+        """Cloud and region of a resource: a provider's own inputs, or the provider it uses."""
+        if type_token.startswith("pulumi:providers:"):
+            return type_token.rsplit(":", 1)[1], inputs.get("region")
+        if not provider_ref:
+            return None, None
+        provider = self.recording.resources.get(provider_ref.rsplit("::", 1)[0])
+        return (provider.cloud, provider.region) if provider else (None, None)
+
+
+def mask_secrets(value: Any) -> Any:
+    """Replace every Pulumi secret by a mask so no plan output ever carries its value."""
+    if rpc.is_rpc_secret(value):
+        return SECRET_MASK
+    if isinstance(value, dict):
+        return {k: mask_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask_secrets(v) for v in value]
+    return value
+
+
+def record(spec: StackSpec, config: dict[str, str] | None = None) -> list[PlannedResource]:
+    """Run the stack's program under mocks and return its resources; raise PlanError if undeployable."""
+    from skyweave.program import build
+
+    recording = Recording()
+    settings.ROOT.set(None)  # a fresh root stack, so no transformation leaks from a previous plan
+    mocks.set_mocks(_Mocks(recording), project=PROJECT, stack=spec.name, preview=False,
+                    monitor=_RecordingMonitor(recording))
+    pulumi.runtime.set_all_config({f"{PROJECT}:{k}" if ":" not in k else k: v for k, v in (config or {}).items()})
+    try:
+        _sync_await(run_pulumi_func(lambda: build(spec)))
+    except pulumi.ConfigMissingError as exc:
+        raise PlanError(f"missing Pulumi config {exc.key}: set it with `pulumi config set {exc.key} ...`") from None
+    resources = list(recording.resources.values())
+    _check_deployable(recording, resources)
+    _place_components(resources)
+    return resources
+
+
+def _check_deployable(recording: Recording, resources: list[PlannedResource]) -> None:
+    problems = [f"duplicate URN {urn}" for urn in recording.duplicates]
+    problems += [f"the offline plan has no answer for invoke {token}" for token in recording.unanswered_invokes]
+    problems += [
+        f"{r.urn} would use a default provider; pass the explicit provider of its region"
+        for r in resources
+        if r.custom and not r.is_provider and not r.provider
+    ]
+    if problems:
+        raise PlanError("\n".join(problems))
+
+
+def _place_components(resources: list[PlannedResource]) -> None:
+    """A component (or a Kubernetes provider) sits where its children do, when they agree."""
+    by_parent: dict[str, list[PlannedResource]] = {}
+    for r in resources:
+        by_parent.setdefault(r.parent, []).append(r)
+    by_urn = {r.urn: r for r in resources}
+    for r in reversed(resources):  # children register after parents
+        if r.region is None and r.is_component:
+            places = {(c.cloud, c.region) for c in by_parent.get(r.urn, []) if c.region}
+            if len(places) == 1:
+                r.cloud, r.region = places.pop()
+    for r in resources:
+        if r.region is None and r.type == "pulumi:providers:kubernetes" and r.parent in by_urn:
+            r.region = by_urn[r.parent].region
+            for child in resources:
+                if child.provider == r.urn:
+                    child.cloud, child.region = "kubernetes", r.region
+
+
+def dumps_inputs(inputs: dict[str, Any]) -> str:
+    return json.dumps(inputs, sort_keys=True, default=str)

@@ -1,0 +1,64 @@
+"""The one place that turns a validated stack spec into component instances.
+
+Every component gets the explicit provider of its cloud and region; the cost tags are stamped on every
+taggable resource by a stack transformation registered before anything else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from skyweave.catalog import Catalog, load_catalog
+from skyweave.providers import Providers
+from skyweave.spec import StackSpec
+from skyweave.tags import register_cost_tags
+
+
+@dataclass
+class Build:
+    """What the program needs while it wires components: the spec, its regions and providers."""
+
+    spec: StackSpec
+    catalog: Catalog
+    allowed: dict[str, tuple[str, ...]]
+    providers: Providers
+
+    def home_region(self, cloud: str) -> str:
+        """The stack's first allowed region of a cloud; where stack-wide resources live."""
+        return self.allowed[cloud][0]
+
+    def opts(self, cloud: str, region: str) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(providers=[self.providers.get(cloud, region)])
+
+
+def build(spec: StackSpec, catalog: Catalog | None = None) -> Build:
+    """Declare every resource of the stack; call inside a Pulumi program (or the offline plan)."""
+    catalog = catalog or load_catalog()
+    register_cost_tags(spec)
+    ctx = Build(spec, catalog, spec.allowed_regions(catalog), Providers(spec))
+    _budget_alarms(ctx)
+    return ctx
+
+
+def _budget_alarms(ctx: Build) -> None:
+    from components.budget_alarm import BudgetAlarm, BudgetAlarmArgs
+
+    spec, budget = ctx.spec, ctx.spec.budget
+    billing_account = budget.gcp_billing_account
+    if "gcp" in spec.clouds and not billing_account:
+        billing_account = pulumi.Config("skyweave").require("gcpBillingAccount")
+    for cloud in spec.clouds:
+        args = BudgetAlarmArgs(
+            cloud=cloud,
+            stack_name=spec.name,
+            monthly_limit_usd=budget.monthly_cap_usd,
+            thresholds_pct=budget.alert_thresholds_pct,
+            notify_emails=budget.notify_emails,
+            anomaly_detection=budget.anomaly_detection,
+            anomaly_threshold_usd=budget.anomaly_threshold_usd,
+            gcp_billing_account=billing_account if cloud == "gcp" else None,
+            gcp_project=spec.gcp_project if cloud == "gcp" else None,
+        )
+        BudgetAlarm(f"{spec.name}-{cloud}-budget", args, ctx.opts(cloud, ctx.home_region(cloud)))
