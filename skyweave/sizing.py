@@ -146,9 +146,16 @@ class NodeMisfit(Exception):
 
 
 class DoesNotFitMemory(NodeMisfit):
-    def __init__(self, node_gb: float, need_gb: float):
-        super().__init__(f"{node_gb:g} GB per node < {need_gb:.1f} GB needed")
-        self.node_gb, self.need_gb = node_gb, need_gb
+    def __init__(self, accelerators: int, accelerator_count: int, accelerator_memory_gb: float, need_gb: float):
+        self.node_gb = accelerators * accelerator_memory_gb
+        if accelerators == accelerator_count:
+            message = f"{self.node_gb:g} GB per node < {need_gb:.1f} GB needed"
+        else:
+            message = (
+                f"{self.node_gb:g} GB in the largest tensor-parallel group ({accelerators} of {accelerator_count} "
+                f"x {accelerator_memory_gb:g} GB) < {need_gb:.1f} GB needed"
+            )
+        super().__init__(message)
 
 
 class BandwidthUnknown(NodeMisfit):
@@ -265,9 +272,10 @@ def size_node(
     so more accelerators per replica only lower latency, never cost.
     """
     need = memory.total_gb
-    fitting = [tp for tp in _tensor_parallel_sizes(accelerator_count) if tp * accelerator_memory_gb >= need]
+    sizes = _tensor_parallel_sizes(accelerator_count)
+    fitting = [tp for tp in sizes if tp * accelerator_memory_gb >= need]
     if not fitting:
-        raise DoesNotFitMemory(accelerator_count * accelerator_memory_gb, need)
+        raise DoesNotFitMemory(max(sizes, default=0), accelerator_count, accelerator_memory_gb, need)
     if bandwidth_gbps is None and latency_ms_per_token is not None:
         raise BandwidthUnknown(f"the {latency_ms_per_token:g} ms latency target")
     if bandwidth_gbps is None and throughput_tokens_per_s is not None:
