@@ -163,6 +163,15 @@ def test_cli_refresh_rejects_missing_file(tmp_path: Path) -> None:
     assert "does not exist" in result.output
 
 
+def test_cli_refresh_reports_unreadable_file(tmp_path: Path) -> None:
+    broken = tmp_path / "offer.json"
+    broken.write_text("{not json", encoding="utf-8")
+    result = CliRunner().invoke(app, ["refresh", "--aws-offer-file", str(broken), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "Could not read the price sources" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize("unit", ["GiBy", "By"])
 def test_gcp_skus_with_other_units_are_ignored(unit: str) -> None:
     rates = parse_gcp_skus({"skus": [_sku("G2 Instance Core running in Americas", "CPU", ON_DEMAND, unit, 1)]})

@@ -138,18 +138,23 @@ def refresh(
     """
     catalog = load_catalog()
     offline = bool(aws_offer_file) or gcp_skus_file is not None
-    if aws_offer_file:
-        aws_offers = [read_json(path) for path in aws_offer_file]
-    elif not offline:
-        aws_offers = download_aws_offers(r.name for r in catalog.regions("aws"))
-    else:
-        aws_offers = []
-    if gcp_skus_file is not None:
-        gcp_document = read_json(gcp_skus_file)
-    elif not offline and gcp_api_key:
-        gcp_document = download_gcp_skus(gcp_api_key)
-    else:
-        gcp_document = None
+    try:
+        if aws_offer_file:
+            aws_offers = [read_json(path) for path in aws_offer_file]
+        elif not offline:
+            aws_offers = download_aws_offers(r.name for r in catalog.regions("aws"))
+        else:
+            aws_offers = []
+        if gcp_skus_file is not None:
+            gcp_document = read_json(gcp_skus_file)
+        elif not offline and gcp_api_key:
+            gcp_document = download_gcp_skus(gcp_api_key)
+        else:
+            gcp_document = None
+    except (OSError, ValueError) as error:  # URLError is an OSError, bad JSON a ValueError
+        typer.echo(f"Could not read the price sources: {error}. Pass downloaded files with "
+                   "--aws-offer-file / --gcp-skus-file.", err=True)  # fmt: skip
+        raise typer.Exit(1) from error
 
     aws = parse_aws_offers(aws_offers, catalog.instance_types("aws"))
     gcp = parse_gcp_skus(gcp_document) if gcp_document is not None else None
