@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from skyweave.catalog.cli import app as catalog_app
 from skyweave.errors import StackFileError
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(catalog_app, name="catalog", help="List GPU offerings, prices and regions; refresh prices.")
 
 stdout = Console()
 stderr = Console(stderr=True)

@@ -35,6 +35,7 @@ def check_consistency(spec: StackSpec, catalog: Catalog | None = None) -> list[F
     catalog = catalog or load_catalog()
     findings = list(_residency(spec, catalog))
     allowed = allowed_regions(spec, catalog)
+    findings += _home_regions(spec, allowed)
     findings += _unique_names(spec)
     findings += _workloads(spec, catalog, allowed)
     findings += _storage(spec, allowed)
@@ -72,6 +73,14 @@ def _residency(spec: StackSpec, catalog: Catalog) -> Iterator[Finding]:
             yield ("clouds", i), (
                 f"{cloud} has no region inside the residency; remove {cloud} from clouds or widen residency"
             )
+
+
+def _home_regions(spec: StackSpec, allowed: dict[str, tuple[str, ...]]) -> Iterator[Finding]:
+    for cloud, region in spec.home_regions.items():
+        if cloud not in spec.clouds:
+            yield ("home_regions", cloud), f"cloud {cloud!r} is not in the stack's clouds ({', '.join(spec.clouds)})"
+        elif problem := _in_residency(cloud, region, allowed):
+            yield ("home_regions", cloud), problem
 
 
 def _unique_names(spec: StackSpec) -> Iterator[Finding]:

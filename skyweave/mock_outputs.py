@@ -69,7 +69,9 @@ def _kms_key(name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 def _gcp_id(pattern: str) -> Outputs:
-    return lambda name, inputs, region: {"id": pattern.format(name=inputs.get("name", name), region=region, **inputs)}
+    return lambda name, inputs, region: {
+        "id": pattern.format(name=inputs.get("name", name), region=region, project=inputs.get("project"))
+    }
 
 
 # Outputs by type token, beyond the inputs (which every resource echoes back).

@@ -9,6 +9,7 @@ mislead a real deployment.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,7 +93,7 @@ class _RecordingMonitor(mocks.MockMonitor):
             return resource_pb2.RegisterResourceResponse(urn=urn)
         _ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object)
-        cloud, region = self._place(request.type, request.provider, inputs)
+        cloud, region, project = self._place(request.type, request.provider, inputs)
         if urn in self.recording.resources:
             self.recording.duplicates.append(urn)
         self.recording.resources[urn] = PlannedResource(
@@ -108,20 +109,24 @@ class _RecordingMonitor(mocks.MockMonitor):
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
         )
-        state = mock_outputs.outputs_for(request.type, request.name, inputs, region or "")
-        resource_id = mock_outputs.physical_id(request.type, request.name, inputs) if request.custom else ""
+        # GCP resources take their project from the provider, as the real provider does.
+        seen = {"project": project, **inputs} if project else inputs
+        state = {**inputs, **mock_outputs.outputs_for(request.type, request.name, seen, region or "")}
+        resource_id = ""
+        if request.custom:  # an `id` among the computed outputs is the provider's ID format
+            resource_id = str(state.pop("id", "")) or mock_outputs.physical_id(request.type, request.name, inputs)
         self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
         obj = _sync_await(rpc.serialize_properties(state, {}))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
 
-    def _place(self, type_token: str, provider_ref: str, inputs: dict[str, Any]) -> tuple[str | None, str | None]:
-        """Cloud and region of a resource: a provider's own inputs, or the provider it uses."""
+    def _place(self, type_token: str, provider_ref: str, inputs: dict[str, Any]) -> tuple[str | None, ...]:
+        """Cloud, region and project of a resource: a provider's own inputs, or the provider it uses."""
         if type_token.startswith("pulumi:providers:"):
-            return type_token.rsplit(":", 1)[1], inputs.get("region")
-        if not provider_ref:
-            return None, None
-        provider = self.recording.resources.get(provider_ref.rsplit("::", 1)[0])
-        return (provider.cloud, provider.region) if provider else (None, None)
+            return type_token.rsplit(":", 1)[1], inputs.get("region"), inputs.get("project")
+        provider = self.recording.resources.get(provider_ref.rsplit("::", 1)[0]) if provider_ref else None
+        if provider is None:
+            return None, None, None
+        return provider.cloud, provider.region, provider.inputs.get("project")
 
 
 def mask_secrets(value: Any) -> Any:
@@ -139,15 +144,22 @@ def record(spec: StackSpec, config: dict[str, str] | None = None) -> list[Planne
     """Run the stack's program under mocks and return its resources; raise PlanError if undeployable."""
     from skyweave.program import build
 
+    return run_program(spec.name, lambda: build(spec), config)
+
+
+def run_program(stack: str, program: Callable[[], object], config: dict[str, str] | None = None) -> list[PlannedResource]:
+    """Run any Pulumi program function under the recording monitor (a fresh runtime each time)."""
     recording = Recording()
     settings.ROOT.set(None)  # a fresh root stack, so no transformation leaks from a previous plan
-    mocks.set_mocks(_Mocks(recording), project=PROJECT, stack=spec.name, preview=False,
+    mocks.set_mocks(_Mocks(recording), project=PROJECT, stack=stack, preview=False,
                     monitor=_RecordingMonitor(recording))
     pulumi.runtime.set_all_config({f"{PROJECT}:{k}" if ":" not in k else k: v for k, v in (config or {}).items()})
     try:
-        _sync_await(run_pulumi_func(lambda: build(spec)))
+        _sync_await(run_pulumi_func(program))
     except pulumi.ConfigMissingError as exc:
         raise PlanError(f"missing Pulumi config {exc.key}: set it with `pulumi config set {exc.key} ...`") from None
+    except ValueError as exc:  # component argument checks (pydantic ValidationError is a ValueError)
+        raise PlanError(str(exc)) from None
     resources = list(recording.resources.values())
     _check_deployable(recording, resources)
     _place_components(resources)

@@ -26,8 +26,8 @@ class Build:
     providers: Providers
 
     def home_region(self, cloud: str) -> str:
-        """The stack's first allowed region of a cloud; where stack-wide resources live."""
-        return self.allowed[cloud][0]
+        """Where stack-wide resources of a cloud live: the stack's home region, else its first allowed one."""
+        return self.spec.home_regions.get(cloud) or self.allowed[cloud][0]
 
     def opts(self, cloud: str, region: str) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(providers=[self.providers.get(cloud, region)])

@@ -213,6 +213,8 @@ class StackSpec(Strict):
     """GCP project ID that holds the environment's GCP resources; required when clouds include gcp."""
     residency: Residency
     """Where data and compute must stay; give a jurisdiction (`eu`) or a region list."""
+    home_regions: dict[Cloud, str] = {}
+    """Region per cloud for stack-wide resources (budget alert topics); default: the first allowed region."""
     budget: Budget
     """Monthly cap and alerts."""
     workloads: list[Workload] = []

@@ -14,8 +14,8 @@ import pulumi
 
 from skyweave.spec import StackSpec
 
-# GCP properties that hold labels, by precedence; AWS uses `tags`.
-_TAG_PROPERTIES = ("tags", "labels", "resource_labels")
+# Where each cloud keeps cost metadata. GCP `tags` are Resource Manager tags (IAM conditions), not labels.
+_TAG_PROPERTIES = {"aws": ("tags",), "gcp": ("labels", "resource_labels")}
 
 
 def cost_tags(spec: StackSpec) -> dict[str, str]:
@@ -39,9 +39,9 @@ def _label(text: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "-", text.lower())[:63]
 
 
-def tag_property(resource: pulumi.Resource) -> str | None:
+def tag_property(resource: pulumi.Resource, cloud: str) -> str | None:
     """Name of the map-of-strings tag/label input this resource type takes, if any."""
-    for name in _TAG_PROPERTIES:
+    for name in _TAG_PROPERTIES.get(cloud, ()):
         prop = getattr(type(resource), name, None)
         if isinstance(prop, property) and "Mapping[str, str]" in str(prop.fget.__annotations__.get("return")):
             return name
@@ -54,10 +54,11 @@ def register_cost_tags(spec: StackSpec) -> None:
     gcp_tags = gcp_labels(aws_tags)
 
     def stamp(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
-        prop = tag_property(args.resource)
+        cloud = args.type_.split(":", 1)[0]
+        prop = tag_property(args.resource, cloud)
         if prop is None:
             return None
-        defaults = aws_tags if args.type_.startswith("aws:") else gcp_tags
+        defaults = aws_tags if cloud == "aws" else gcp_tags
         own = args.props.get(prop)
         if isinstance(own, pulumi.Output):
             merged = own.apply(lambda given: {**defaults, **(given or {})})

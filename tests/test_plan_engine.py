@@ -1,0 +1,85 @@
+"""The offline plan engine: what it records, and the programs it refuses."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from skyweave.plan import SECRET_MASK, PlanError, run_program
+
+
+def test_records_parent_provider_region_and_options() -> None:
+    def program() -> None:
+        provider = aws.Provider("aws-eu-west-3", region="eu-west-3")
+        parent = pulumi.ComponentResource("skyweave:test:Box", "box")
+        aws.s3.Bucket("data", bucket="data-bucket", opts=pulumi.ResourceOptions(
+            parent=parent, provider=provider, protect=True, retain_on_delete=True))
+
+    resources = {r.name: r for r in run_program("t", program)}
+    bucket = resources["data"]
+    assert bucket.type == "aws:s3/bucket:Bucket"
+    assert bucket.urn == "urn:pulumi:t::skyweave::skyweave:test:Box$aws:s3/bucket:Bucket::data"
+    assert bucket.parent == resources["box"].urn
+    assert bucket.provider == resources["aws-eu-west-3"].urn
+    assert (bucket.cloud, bucket.region) == ("aws", "eu-west-3")
+    assert (bucket.protect, bucket.retain_on_delete) == (True, True)
+    assert (resources["box"].cloud, resources["box"].region) == ("aws", "eu-west-3")
+
+
+def test_computed_outputs_flow_into_dependent_inputs() -> None:
+    def program() -> None:
+        provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
+        opts = pulumi.ResourceOptions(provider=provider)
+        topic = aws.sns.Topic("alerts", opts=opts)
+        aws.sns.TopicPolicy("alerts-policy", arn=topic.arn, policy="{}", opts=opts)
+
+    policy = next(r for r in run_program("t", program) if r.name == "alerts-policy")
+    assert policy.inputs["arn"] == "arn:aws:sns:eu-west-1:123456789012:alerts"
+
+
+def test_secrets_are_masked_in_recorded_inputs() -> None:
+    def program() -> None:
+        provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
+        aws.ssm.Parameter("token", type="SecureString", value=pulumi.Output.secret("hunter2-value"),
+                          opts=pulumi.ResourceOptions(provider=provider))
+
+    parameter = next(r for r in run_program("t", program) if r.name == "token")
+    assert parameter.inputs["value"] == SECRET_MASK
+    assert "hunter2-value" not in repr(parameter.inputs)
+
+
+def test_default_provider_is_refused() -> None:
+    def program() -> None:
+        aws.sns.Topic("stray")
+
+    with pytest.raises(PlanError, match=r"urn:pulumi:t::skyweave::pulumi:pulumi:Stack\$aws:sns/topic:Topic::stray would use a default "
+                                        r"provider; pass the explicit provider of its region"):
+        run_program("t", program)
+
+
+def test_duplicate_urns_are_refused() -> None:
+    def program() -> None:
+        provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
+        for _ in range(2):
+            aws.sns.Topic("twice", opts=pulumi.ResourceOptions(provider=provider))
+
+    with pytest.raises(PlanError, match=r"duplicate URN urn:pulumi:t::skyweave::pulumi:pulumi:Stack\$aws:sns/topic:Topic::twice"):
+        run_program("t", program)
+
+
+def test_unanswered_invoke_is_an_error_not_an_empty_answer() -> None:
+    def program() -> None:
+        provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
+        aws.get_region_output(opts=pulumi.InvokeOptions(provider=provider))
+
+    with pytest.raises(PlanError, match=r"the offline plan has no answer for invoke aws:index/getRegion:getRegion"):
+        run_program("t", program)
+
+
+def test_tags_of_one_stack_never_leak_into_the_next(plan_of) -> None:
+    first = plan_of({"name": "first-eu"})
+    second = plan_of({"name": "second-eu", "owner": {"team": "search", "cost_center": "CC-9"}})
+    assert first.one("aws:sns/topic:Topic").inputs["tags"]["skyweave-stack"] == "first-eu"
+    tags = second.one("aws:sns/topic:Topic").inputs["tags"]
+    assert (tags["skyweave-stack"], tags["team"], tags["cost-center"]) == ("second-eu", "search", "CC-9")
