@@ -323,11 +323,12 @@ def _pick_reasons(request: SelectionRequest, ranked: list[Placement], alternativ
 def _binding_constraint(
     request: SelectionRequest, failures: list[_Failure], carbon: Callable[[str, str], float]
 ) -> str:
-    """Why nothing fits, and the relaxation of the binding constraint that makes something fit.
+    """Why nothing fits, and the smallest relaxation that makes something fit.
 
     Each instance type stopped by the binding constraint is re-evaluated with
-    that constraint relaxed just enough for it; the message names the closest
-    latency target, or else the cheapest placement, that results.
+    that constraint relaxed just enough for it (and, if it then trips a later
+    check, that one too). Fewest relaxed constraints win, then the closest
+    latency target or the most regions, then the cheapest placement.
     """
     stage = max((f.stage for f in failures), default=_OFFERED)
     at = [f for f in failures if f.stage == stage]
@@ -342,49 +343,87 @@ def _binding_constraint(
             f"no offering in {where} has {request.memory.total_gb:.1f} GB of GPU memory per node; the largest is "
             f"{node_gb:g} GB ({largest.instance_type}): {_memory_relaxation(request.memory, node_gb)}"
         )
-    relaxations = {
-        _SPEED: lambda f: isinstance(f.error, TooSlow)
-        and dataclasses.replace(request, latency_ms_per_token=math.ceil(f.error.best_ms)),
-        _NODES: lambda f: dataclasses.replace(request, max_nodes=f.sizing.nodes),
-        _REGIONS: lambda f: f.priced_regions > 0 and dataclasses.replace(request, redundancy_regions=f.priced_regions),
-        _CAP: lambda f: dataclasses.replace(request, monthly_cap_usd=None),
-    }
-    feasible = []
-    for failure in at:
-        relaxed = relaxations[stage](failure)
-        outcome = _evaluate_type(relaxed, failure.offers, carbon) if relaxed else failure
-        if not isinstance(outcome, _Failure):
-            feasible.append((relaxed, min(outcome, key=Placement.rank)))
-    if not feasible:
-        return f"{at[0].instance_type}: {at[0].reason}, and relaxing that alone does not make any offering fit"
+    relaxable = [found for f in at if (found := _relax_until_feasible(request, f, carbon))]
+    if not relaxable:
+        closest = at[0]
+        return f"{closest.instance_type} gets furthest through the checks but fails: {closest.reason}"
+
+    def preference(found: tuple[SelectionRequest, Placement, int]) -> tuple:
+        relaxed, placement, relaxations = found
+        closeness = {_SPEED: relaxed.latency_ms_per_token, _REGIONS: -relaxed.redundancy_regions}.get(stage, 0)
+        return (relaxations, closeness, placement.rank())
+
+    relaxed, best, _ = min(relaxable, key=preference)
+    also = "".join(f", then also {change}" for change in _secondary_relaxations(request, relaxed, best, stage))
     if stage == _SPEED:
-        relaxed, best = min(feasible, key=lambda pair: (pair[0].latency_ms_per_token, pair[1].rank()))
         return (
             f"no offering in {where} reaches {request.latency_ms_per_token:g} ms per token; the fastest feasible is "
             f"{best.instance_type} at {best.sizing.step_ms:.1f} ms (${best.monthly_usd:,.2f}/month): "
-            f"raise latency_p95_ms to {relaxed.latency_ms_per_token}"
+            f"raise latency_p95_ms to {relaxed.latency_ms_per_token}{also}"
         )
     if stage == _REGIONS:
-        relaxed, best = min(feasible, key=lambda pair: (-pair[0].redundancy_regions, pair[1].rank()))
         return (
             f"redundancy_regions {request.redundancy_regions} but only {relaxed.redundancy_regions} {where} "
             f"region(s) offer {best.instance_type} at a known price: lower redundancy_regions to "
-            f"{relaxed.redundancy_regions} (${best.monthly_usd:,.2f}/month) or widen the residency"
+            f"{relaxed.redundancy_regions} (${best.monthly_usd:,.2f}/month){also}, or widen the residency"
         )
-    relaxed, best = min(feasible, key=lambda pair: pair[1].rank())
     if stage == _NODES:
         sizing = best.sizing
         most = request.max_nodes * sizing.replicas_per_node * sizing.tokens_per_s_per_replica
         return (
             f"cheapest feasible ({best.instance_type}, ${best.monthly_usd:,.2f}/month) needs {best.nodes} nodes per "
-            f"region but capacity.max_nodes is {request.max_nodes}: raise max_nodes to {best.nodes} or lower "
+            f"region but capacity.max_nodes is {request.max_nodes}: raise max_nodes to {best.nodes}{also}, or lower "
             f"throughput_tokens_per_s to {math.floor(most)}"
         )
     return (
         f"cheapest feasible placement ({best.instance_type} {CAPACITY_WORDS[best.capacity_type]}, {best.nodes} node(s) "
         f"x {len(best.regions)} region(s)) costs ${best.monthly_usd:,.2f}/month > monthly_cap_usd "
-        f"${request.monthly_cap_usd:,.2f}: raise monthly_cap_usd to {math.ceil(best.monthly_usd)}"
+        f"${request.monthly_cap_usd:,.2f}: raise monthly_cap_usd to {math.ceil(round(best.monthly_usd, 2))}"
     )
+
+
+def _relax(request: SelectionRequest, failure: _Failure) -> SelectionRequest | None:
+    """The request with the check that stopped ``failure`` relaxed just enough for its type."""
+    if failure.stage == _SPEED and isinstance(failure.error, TooSlow):
+        return dataclasses.replace(request, latency_ms_per_token=math.ceil(failure.error.best_ms))
+    if failure.stage == _NODES:
+        return dataclasses.replace(request, max_nodes=failure.sizing.nodes)
+    if failure.stage == _REGIONS and failure.priced_regions > 0:
+        return dataclasses.replace(request, redundancy_regions=failure.priced_regions)
+    if failure.stage == _CAP:
+        return dataclasses.replace(request, monthly_cap_usd=None)
+    return None
+
+
+def _relax_until_feasible(
+    request: SelectionRequest, failure: _Failure, carbon: Callable[[str, str], float]
+) -> tuple[SelectionRequest, Placement, int] | None:
+    """(relaxed request, its cheapest placement of the type, checks relaxed), or None.
+
+    Each relaxation carries the type past one more check, so this ends.
+    """
+    relaxed, relaxations = request, 0
+    while (relaxed := _relax(relaxed, failure)) is not None:
+        relaxations += 1
+        outcome = _evaluate_type(relaxed, failure.offers, carbon)
+        if not isinstance(outcome, _Failure):
+            return relaxed, min(outcome, key=Placement.rank), relaxations
+        failure = outcome
+    return None
+
+
+def _secondary_relaxations(
+    request: SelectionRequest, relaxed: SelectionRequest, best: Placement, stage: int
+) -> list[str]:
+    """Later checks the relaxed type also needs relaxed."""
+    changes = []
+    if stage < _NODES and relaxed.max_nodes != request.max_nodes:
+        changes.append(f"raise max_nodes to {relaxed.max_nodes}")
+    if stage < _REGIONS and relaxed.redundancy_regions != request.redundancy_regions:
+        changes.append(f"lower redundancy_regions to {relaxed.redundancy_regions}")
+    if stage < _CAP and relaxed.monthly_cap_usd != request.monthly_cap_usd:
+        changes.append(f"raise monthly_cap_usd to {math.ceil(round(best.monthly_usd, 2))}")
+    return changes
 
 
 def _memory_relaxation(memory: MemoryEstimate, node_gb: float) -> str:

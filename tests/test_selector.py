@@ -152,7 +152,7 @@ def test_redundancy_beyond_the_regions_offering_a_type_says_how_far_to_lower_it(
         select(request(redundancy_regions=3), cat)
     assert str(error.value) == (
         "workload chat: redundancy_regions 3 but only 2 eu region(s) offer g6e.xlarge at a known price: "
-        "lower redundancy_regions to 2 ($2,774.00/month) or widen the residency"
+        "lower redundancy_regions to 2 ($2,774.00/month), or widen the residency"
     )
 
 
@@ -186,7 +186,18 @@ def test_throughput_beyond_max_nodes_names_the_cheapest_feasible_and_both_relaxa
     # p5.4xlarge: 968 tokens/s per node -> 6 nodes ($26,280); g6e.xlarge: 250 tokens/s -> 21 nodes ($27,594).
     assert str(error.value) == (
         "workload chat: cheapest feasible (p5.4xlarge, $26,280.00/month) needs 6 nodes per region but "
-        "capacity.max_nodes is 4: raise max_nodes to 6 or lower throughput_tokens_per_s to 3870"
+        "capacity.max_nodes is 4: raise max_nodes to 6, or lower throughput_tokens_per_s to 3870"
+    )
+
+
+def test_a_relaxation_that_trips_a_later_check_names_that_one_too():
+    cat = catalog(offer("g6e.xlarge", "eu-west-1", 1.8))  # 250 tokens/s per node
+    with pytest.raises(SelectionError) as error:
+        select(request(throughput_tokens_per_s=600, max_nodes=2, monthly_cap_usd=2000), cat)
+    assert str(error.value) == (
+        "workload chat: cheapest feasible (g6e.xlarge, $3,942.00/month) needs 3 nodes per region but "
+        "capacity.max_nodes is 2: raise max_nodes to 3, then also raise monthly_cap_usd to 3942, "
+        "or lower throughput_tokens_per_s to 499"
     )
 
 
