@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -20,7 +21,8 @@ app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog", help="List GPU offerings, prices and regions; refresh prices.")
 
-stdout = Console()
+# Piped output (CI logs, files) gets a wide page instead of rich's 80-column default.
+stdout = Console(width=None if sys.stdout.isatty() else 160)
 stderr = Console(stderr=True)
 
 DEFAULT_STACK = Path("stacks/prod-eu.yaml")
@@ -72,6 +74,32 @@ def plan(
     _print_plans(plans, format)
     if any(p.mandatory_violations for p in plans):
         raise typer.Exit(code=1)
+
+
+class SelectFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def select(
+    stack_file: Annotated[Path, typer.Argument(help="Stack file whose workloads to place.")] = DEFAULT_STACK,
+    format: Annotated[SelectFormat, typer.Option("--format", "-f", help="Output format.")] = SelectFormat.table,
+) -> None:
+    """Show, per workload, the cheapest hardware and regions that meet its needs, the alternatives and why
+    other offerings were rejected."""
+    from skyweave.selector import SelectionError, select_stack
+    from skyweave.selector_output import render_selection_table, selection_json
+    from skyweave.stackfile import load_stack
+
+    try:
+        selections = select_stack(load_stack(stack_file))
+    except (StackFileError, SelectionError) as exc:
+        raise fail_on_bad_input(exc) from None
+    if format is SelectFormat.json:
+        print(json.dumps(selection_json(selections), indent=2))
+    else:
+        render_selection_table(stdout, selections)
 
 
 def _print_plans(plans: list, format: PlanFormat) -> None:
