@@ -42,10 +42,9 @@ def random_request(rng: random.Random, catalog: Catalog, index: int) -> Selectio
     clouds = rng.choice((("aws",), ("gcp",), ("aws", "gcp")))
     jurisdictions = sorted({r.jurisdiction for r in catalog.regions()})
     residency = rng.choice(("eu", "us", "any")) if rng.random() < 0.8 else rng.choice(jurisdictions)
-    allowed = {
-        cloud: tuple(r.name for r in (catalog.regions(cloud) if residency == "any" else catalog.regions_in(residency, cloud)))
-        for cloud in clouds
-    }
+    regions = {cloud: catalog.regions(cloud) if residency == "any" else catalog.regions_in(residency, cloud)
+               for cloud in clouds}
+    allowed = {cloud: tuple(r.name for r in inside) for cloud, inside in regions.items()}
     if rng.random() < 0.5:
         memory = estimate_memory(
             rng.choice(sorted(KNOWN_MODELS)), precision=rng.choice(PRECISIONS),
@@ -173,7 +172,8 @@ def main() -> None:
     print(f"savings vs naive on-demand A100 80 GB in the first allowed region(s): "
           f"{1 - sum(picked) / sum(naive):.1%} of total cost (${sum(naive):,.0f} -> ${sum(picked):,.0f}/month), "
           f"median {statistics.median(savings):.1%} per workload, over {len(picked)} workloads both can serve "
-          f"(the naive choice finds no A100 80 GB node in enough allowed regions for the other {feasible - len(picked)})")
+          f"(the naive choice finds no A100 80 GB node in enough allowed regions "
+          f"for the other {feasible - len(picked)})")
     if disagreements or max(abs(r - 1) for r in ratios) > 1e-9:
         raise SystemExit(f"selector is not exact: {disagreements or 'cost ratio differs from 1'}")
 

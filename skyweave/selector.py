@@ -162,7 +162,9 @@ def select(request: SelectionRequest, catalog: Catalog) -> Selection:
     if not candidates:
         raise SelectionError(f"workload {request.workload}: {_binding_constraint(request, failures, carbon)}")
     ranked = sorted(candidates, key=Placement.rank)
-    rejected = [Rejection(f.instance_type, f.reason) for f in sorted(failures, key=lambda f: (-f.stage, f.instance_type))]
+    # Closest calls first: the further a type got through the checks, the earlier it is listed.
+    by_closeness = sorted(failures, key=lambda f: (-f.stage, f.instance_type))
+    rejected = [Rejection(f.instance_type, f.reason) for f in by_closeness]
     if not request.spot_ok:
         rejected.insert(0, Rejection(SPOT, "workload does not tolerate interruption (spot: false)"))
     alternatives = tuple(ranked[1 : 1 + ALTERNATIVES])
@@ -233,11 +235,14 @@ def _evaluate_type(
     options = [p for cap in capacity_types if (p := _cheapest_regions(request, inside, cap, sizing, carbon))]
     if not options:
         priced = max(sum(_price(o, cap) is not None for o in inside) for cap in capacity_types)
-        return _Failure(_REGIONS, offers, _regions_reason(request, inside, capacity_types, priced), priced_regions=priced)
+        reason = _regions_reason(request, inside, capacity_types, priced)
+        return _Failure(_REGIONS, offers, reason, priced_regions=priced)
     within_cap = [p for p in options if request.monthly_cap_usd is None or p.monthly_usd <= request.monthly_cap_usd]
     if not within_cap:
         cheapest = min(options, key=Placement.rank)
-        reason = f"cheapest placement ${cheapest.monthly_usd:,.2f}/month > monthly_cap_usd ${request.monthly_cap_usd:,.2f}"
+        reason = (
+            f"cheapest placement ${cheapest.monthly_usd:,.2f}/month > monthly_cap_usd ${request.monthly_cap_usd:,.2f}"
+        )
         return _Failure(_CAP, offers, reason)
     return within_cap
 
@@ -335,7 +340,10 @@ def _binding_constraint(
     where = request.residency
     if stage <= _OFFERED:
         clouds = ", ".join(request.allowed_regions)
-        return f"no NVIDIA GPU offering of {clouds} in any {where} region in the catalog: widen the residency or add a cloud"
+        return (
+            f"no NVIDIA GPU offering of {clouds} in any {where} region in the catalog: "
+            "widen the residency or add a cloud"
+        )
     if stage == _MEMORY:
         largest = max(at, key=lambda f: (f.error.node_gb, f.instance_type))
         node_gb = largest.error.node_gb
@@ -509,14 +517,21 @@ def request_from_spec(workload, stack, catalog: Catalog) -> SelectionRequest:
     model = workload.model
     try:
         memory = estimate_memory(
-            model.name, model.parameters_b, model.precision, model.context_tokens, model.concurrency, model.gpu_memory_gb
+            model.name,
+            model.parameters_b,
+            model.precision,
+            model.context_tokens,
+            model.concurrency,
+            model.gpu_memory_gb,
         )
     except SizingError as problem:
         raise SelectionError(f"workload {workload.name}: {problem}") from None
     hardware = workload.hardware
     pin = None
     if hardware != "auto":
-        pin = Pin(hardware.cloud, tuple(hardware.regions), hardware.instance_type, hardware.capacity_type, hardware.nodes)
+        pin = Pin(
+            hardware.cloud, tuple(hardware.regions), hardware.instance_type, hardware.capacity_type, hardware.nodes
+        )
     residency = stack.residency
     return SelectionRequest(
         workload=workload.name,

@@ -64,6 +64,13 @@ def request(**overrides) -> SelectionRequest:
     return SelectionRequest(**{**fields, **overrides})
 
 
+# One H100 node at $6/h (968 tokens/s, 16.5 ms per token for llama-3.1-8b) and one L40S node at
+# $1.8/h (250 tokens/s, 64.1 ms per token).
+H100_AND_L40S = (
+    offer("g6e.xlarge", "eu-west-1", 1.8), offer("p5.4xlarge", "eu-west-1", 6.0, accelerator="NVIDIA H100")
+)
+
+
 # --- picks ---------------------------------------------------------------------------------------
 
 
@@ -90,7 +97,9 @@ def test_picks_the_cheapest_type_in_its_cheapest_region_and_prices_the_month():
 
 
 def test_too_small_nodes_are_ruled_out_with_their_memory():
-    cat = catalog(offer("g5.xlarge", "eu-west-1", 1.0, accelerator="NVIDIA A10G"), offer("g6e.xlarge", "eu-west-1", 2.0))
+    cat = catalog(
+        offer("g5.xlarge", "eu-west-1", 1.0, accelerator="NVIDIA A10G"), offer("g6e.xlarge", "eu-west-1", 2.0)
+    )
     selection = select(request(), cat)
     assert selection.pick.instance_type == "g6e.xlarge"
     assert selection.rejected[-1] == Rejection("g5.xlarge", "24 GB per node < 38.0 GB needed")
@@ -108,10 +117,14 @@ def test_only_regions_inside_the_residency_are_used():
 
 
 def test_neuron_accelerators_are_only_used_when_pinned():
-    cat = catalog(offer("inf2.xlarge", "eu-west-1", 0.1, accelerator="AWS Inferentia2", count=2), offer("g6e.xlarge", "eu-west-1", 2.0))
+    cat = catalog(
+        offer("inf2.xlarge", "eu-west-1", 0.1, accelerator="AWS Inferentia2", count=2),
+        offer("g6e.xlarge", "eu-west-1", 2.0),
+    )
     selection = select(request(), cat)
     assert selection.pick.instance_type == "g6e.xlarge"
-    assert Rejection("inf2.xlarge", "AWS Inferentia2 needs Neuron-compiled models; pin it to use it") in selection.rejected
+    neuron = Rejection("inf2.xlarge", "AWS Inferentia2 needs Neuron-compiled models; pin it to use it")
+    assert neuron in selection.rejected
 
 
 # --- spot ----------------------------------------------------------------------------------------
@@ -180,7 +193,7 @@ def test_kv_cache_too_large_suggests_the_concurrency_that_fits():
 
 
 def test_throughput_beyond_max_nodes_names_the_cheapest_feasible_and_both_relaxations():
-    cat = catalog(offer("g6e.xlarge", "eu-west-1", 1.8), offer("p5.4xlarge", "eu-west-1", 6.0, accelerator="NVIDIA H100"))
+    cat = catalog(*H100_AND_L40S)
     with pytest.raises(SelectionError) as error:
         select(request(throughput_tokens_per_s=5000, max_nodes=4), cat)
     # p5.4xlarge: 968 tokens/s per node -> 6 nodes ($26,280); g6e.xlarge: 250 tokens/s -> 21 nodes ($27,594).
@@ -202,7 +215,7 @@ def test_a_relaxation_that_trips_a_later_check_names_that_one_too():
 
 
 def test_unreachable_latency_names_the_fastest_feasible_offering():
-    cat = catalog(offer("g6e.xlarge", "eu-west-1", 1.8), offer("p5.4xlarge", "eu-west-1", 6.0, accelerator="NVIDIA H100"))
+    cat = catalog(*H100_AND_L40S)
     with pytest.raises(SelectionError) as error:
         select(request(latency_ms_per_token=10), cat)
     assert str(error.value) == (
@@ -289,7 +302,9 @@ def test_ties_break_by_cloud_then_regions_then_instance_type_whatever_the_catalo
 
 def test_carbon_weight_trades_price_for_a_cleaner_grid():
     cat = catalog(
-        offer("g6e.xlarge", "eu-west-1", 1.8), offer("g6e.xlarge", "eu-north-1", 1.9), carbon={"eu-west-1": 300, "eu-north-1": 10}
+        offer("g6e.xlarge", "eu-west-1", 1.8),
+        offer("g6e.xlarge", "eu-north-1", 1.9),
+        carbon={"eu-west-1": 300, "eu-north-1": 10},
     )
     assert select(request(), cat).pick.regions == ("eu-west-1",)
     # 0.5 USD per gCO2e/kWh per node-month: eu-west-1 +150, eu-north-1 +5 against a 73 USD price gap.
@@ -305,7 +320,8 @@ def test_json_has_exactly_the_documented_keys():
     cat = catalog(offer("g6e.xlarge", "eu-west-1", 2.0, spot=0.6))
     (document,) = selection_json([select(request(spot_ok=True), cat)])
     assert list(document) == [
-        "workload", "cloud", "regions", "instance_type", "count", "capacity_type", "monthly_usd", "alternatives", "rejected",
+        "workload", "cloud", "regions", "instance_type", "count", "capacity_type", "monthly_usd",
+        "alternatives", "rejected",
     ]
     assert document["alternatives"] == [
         {"cloud": "aws", "regions": ["eu-west-1"], "instance_type": "g6e.xlarge", "count": 1,
@@ -315,7 +331,9 @@ def test_json_has_exactly_the_documented_keys():
 
 
 def test_table_shows_pick_reasons_and_sizing():
-    cat = catalog(offer("g6e.xlarge", "eu-west-1", 2.0), offer("g5.xlarge", "eu-west-1", 1.0, accelerator="NVIDIA A10G"))
+    cat = catalog(
+        offer("g6e.xlarge", "eu-west-1", 2.0), offer("g5.xlarge", "eu-west-1", 1.0, accelerator="NVIDIA A10G")
+    )
     out = io.StringIO()
     render_selection_table(Console(file=out, width=200), [select(request(), cat)])
     text = out.getvalue()
@@ -381,7 +399,9 @@ def test_a_stack_file_workload_is_selected_at_price_book_prices():
     spot_ok=st.booleans(),
     clouds=st.sampled_from([("aws",), ("gcp",), ("aws", "gcp")]),
 )
-def test_an_eu_workload_never_lands_outside_the_eu(parameters_b, precision, concurrency, throughput, redundancy, spot_ok, clouds):
+def test_an_eu_workload_never_lands_outside_the_eu(
+    parameters_b, precision, concurrency, throughput, redundancy, spot_ok, clouds
+):
     memory = estimate_memory(parameters_b=parameters_b, precision=precision, concurrency=concurrency)
     allowed = {cloud: REAL_EU[cloud] for cloud in clouds}
     try:

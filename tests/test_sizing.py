@@ -69,7 +69,8 @@ def test_hugging_face_repo_names_resolve_to_the_base_architecture():
 
 
 def test_unknown_model_without_a_size_is_refused():
-    with pytest.raises(SizingError, match=r"^model 'acme-chat' is not a known model: give parameters_b or gpu_memory_gb$"):
+    refusal = r"^model 'acme-chat' is not a known model: give parameters_b or gpu_memory_gb$"
+    with pytest.raises(SizingError, match=refusal):
         estimate_memory("acme-chat")
 
 
