@@ -259,6 +259,8 @@ def _cheapest_regions(
     Exact without searching region subsets: with the type fixed, every region
     needs the same node count, so the objective is a sum of independent
     per-region terms and the N smallest terms give the minimum (ties by name).
+    With a carbon weight and a monthly cap together, the cap is checked on
+    these regions only, and a set worse on carbon but under the cap is missed.
     """
     nodes, hours = sizing.nodes, request.hours_per_month
     terms = sorted(
