@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from skyweave.catalog.cli import app as catalog_app
+from skyweave.console import error_console, output_console
 from skyweave.errors import StackFileError
 
 app = typer.Typer(
@@ -21,9 +20,8 @@ app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog", help="List GPU offerings, prices and regions; refresh prices.")
 
-# Piped output (CI logs, files) gets a wide page instead of rich's 80-column default.
-stdout = Console(width=None if sys.stdout.isatty() else 160)
-stderr = Console(stderr=True)
+stdout = output_console()
+stderr = error_console()
 
 DEFAULT_STACK = Path("stacks/prod-eu.yaml")
 

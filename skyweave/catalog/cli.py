@@ -8,7 +8,6 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from skyweave.catalog.catalog import Catalog, accelerator_matches
@@ -23,6 +22,7 @@ from skyweave.catalog.refresh import (
 )
 from skyweave.catalog.refresh_aws import parse_aws_offers
 from skyweave.catalog.refresh_gcp import parse_gcp_skus
+from skyweave.console import output_console
 
 app = typer.Typer(
     invoke_without_command=True,
@@ -89,7 +89,7 @@ def _print_table(offerings: tuple[Offering, ...], catalog: Catalog) -> None:
             o.cloud, o.region, o.instance_type, f"{o.accelerator_count} x {o.accelerator}",
             f"{o.accelerator_memory_gb:g}", _price(o.ondemand_usd_hr), _price(o.spot_usd_hr), o.as_of,
         )  # fmt: skip
-    Console().print(table)
+    output_console().print(table)
 
 
 @app.callback()

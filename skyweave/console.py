@@ -1,0 +1,17 @@
+"""Where the CLI prints: piped output (CI logs, files) gets a wide page instead of rich's 80 columns."""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+PIPED_WIDTH = 160
+
+
+def output_console() -> Console:
+    return Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
+
+
+def error_console() -> Console:
+    return Console(stderr=True, width=None if sys.stderr.isatty() else PIPED_WIDTH)
