@@ -18,10 +18,19 @@ Loc = tuple[str | int, ...]
 
 def load_stack(path: str | Path) -> StackSpec:
     """Parse and validate a stack file: schema first, then catalog facts (regions, instance types)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StackFileError([Problem(str(path), None, "", f"cannot read the file: {exc.strerror}")]) from None
+    return load_text(text, str(path))
+
+
+def load_text(text: str, path: str) -> StackSpec:
+    """Validate stack-file text as `load_stack` does; `path` names it in the problems (it need not exist)."""
     from skyweave.consistency import check_consistency
 
-    path = Path(path)
-    document = _parse_yaml(path)
+    document = _parse_yaml(text, path)
     try:
         spec = StackSpec.model_validate(document)
     except ValidationError as exc:
@@ -35,11 +44,7 @@ def load_stack(path: str | Path) -> StackSpec:
     return spec
 
 
-def _parse_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise StackFileError([Problem(str(path), None, "", f"cannot read the file: {exc.strerror}")]) from None
+def _parse_yaml(text: str, path: str) -> Any:
     try:
         document = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -74,7 +79,7 @@ def line_of(document: Any, loc: Loc) -> int | None:
     return line
 
 
-def _problem(path: Path, document: Any, err: dict[str, Any]) -> Problem:
+def _problem(path: str, document: Any, err: dict[str, Any]) -> Problem:
     # pydantic appends union/branch tags (e.g. 'literal['auto']', 'HardwarePin') to locs; drop them.
     loc = tuple(p for p in err["loc"] if isinstance(p, int) or not _is_branch_tag(p))
     return Problem(str(path), line_of(document, loc), format_loc(loc), _message(loc, err))
