@@ -6,5 +6,7 @@ free. A type that is neither makes the estimate say so instead of silently count
 
 from skyweave.cost.core import CostContext, CostSummary, estimate, is_priced, register, register_free
 from skyweave.cost import platform as _platform  # noqa: F401  (registers the types it prices)
+from skyweave.cost import compute as _compute  # noqa: F401  (clusters and node pools)
+from skyweave.cost import gateway as _gateway  # noqa: F401  (gateway pods and Kubernetes objects)
 
 __all__ = ["CostContext", "CostSummary", "estimate", "is_priced", "register", "register_free"]
