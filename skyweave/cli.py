@@ -115,3 +115,7 @@ def _print_plans(plans: list, format: PlanFormat) -> None:
 
 def main() -> None:
     app()
+
+
+# Commands for stack authors (new, templates, schema, docs) register themselves on `app`.
+from skyweave import cli_templates  # noqa: E402, F401
