@@ -55,6 +55,11 @@ def fail_on_bad_input(exc: Exception) -> typer.Exit:
 def plan(
     stack_files: StackFiles = None,
     format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.table,
+    manifests: Annotated[
+        Path | None,
+        typer.Option(help="Also write the Kubernetes manifests (secrets masked) to DIR/<stack>/<component>.yaml.",
+                     metavar="DIR", file_okay=False),
+    ] = None,
 ) -> None:
     """Plan stacks offline: every resource `pulumi up` would create, its monthly cost and policy findings.
 
@@ -69,6 +74,11 @@ def plan(
             plans.append(plan_stack(path))
         except (StackFileError, PlanError) as exc:
             raise fail_on_bad_input(exc) from None
+    if manifests is not None:
+        from skyweave.manifests import write_manifests
+
+        for p in plans:
+            write_manifests(p, manifests)
     _print_plans(plans, format)
     if any(p.mandatory_violations for p in plans):
         raise typer.Exit(code=1)

@@ -6,12 +6,14 @@ type, a route that exists. Each problem is `(field location, message)`; the load
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 
 from skyweave.catalog import Catalog, apply_price_book, load_catalog
 from skyweave.errors import allowed_list, did_you_mean
-from skyweave.spec import StackSpec
+from skyweave.sizing import SizingError, estimate_memory
+from skyweave.spec import CLOUD_RUN_GPU_REGIONS, GCS_DUAL_REGIONS, Bucket, Serverless, StackSpec
 
 Finding = tuple[tuple[str | int, ...], str]
 
@@ -38,8 +40,11 @@ def check_consistency(spec: StackSpec, catalog: Catalog | None = None) -> list[F
     findings += _home_regions(spec, allowed)
     findings += _unique_names(spec)
     findings += _workloads(spec, catalog, allowed)
-    findings += _storage(spec, allowed)
-    findings += _gateway(spec)
+    findings += _clusters(spec, allowed)
+    findings += _pools(spec, catalog)
+    findings += _storage(spec, catalog, allowed)
+    findings += _serverless(spec, catalog, allowed)
+    findings += _gateway(spec, catalog)
     findings += _price_book(spec, catalog)
     return findings
 
@@ -133,26 +138,311 @@ def _workloads(spec: StackSpec, catalog: Catalog, allowed: dict[str, tuple[str, 
             yield (*at, "capacity_type"), "spot capacity is pinned but the workload has spot: false"
 
 
-def _storage(spec: StackSpec, allowed: dict[str, tuple[str, ...]]) -> Iterator[Finding]:
-    for index, bucket in enumerate(spec.storage):
-        cloud = bucket.cloud or spec.clouds[0]
-        if cloud not in spec.clouds:
-            yield ("storage", index, "cloud"), f"cloud {cloud!r} is not in the stack's clouds ({', '.join(spec.clouds)})"
-        elif bucket.region:
-            problem = _in_residency(cloud, bucket.region, allowed)
-            if problem:
-                yield ("storage", index, "region"), problem
+def _clusters(spec: StackSpec, allowed: dict[str, tuple[str, ...]]) -> Iterator[Finding]:
+    seen: set[tuple[str, str]] = set()
+    for index, cluster in enumerate(spec.clusters):
+        at = ("clusters", index)
+        if cluster.cloud not in spec.clouds:
+            yield (*at, "cloud"), f"cloud {cluster.cloud!r} is not in the stack's clouds ({', '.join(spec.clouds)})"
+            continue
+        if problem := _in_residency(cluster.cloud, cluster.region, allowed):
+            yield (*at, "region"), problem
+        if (cluster.cloud, cluster.region) in seen:
+            yield at, f"a second entry for {cluster.cloud} {cluster.region}; one cluster per cloud region"
+        seen.add((cluster.cloud, cluster.region))
+        for zone in cluster.subnets:
+            if cluster.cloud != "aws" or not zone.startswith(cluster.region):
+                yield (*at, "subnets", zone), f"subnets map zones of {cluster.region} to EKS subnet IDs; {zone} is not one"
+        if cluster.admins and cluster.cloud != "aws":
+            yield (*at, "admins"), "admins are EKS access entries; on GKE grant roles/container.admin in IAM"
 
 
-def _gateway(spec: StackSpec) -> Iterator[Finding]:
-    if not spec.gateway:
-        return
-    routes = [r.name for r in spec.gateway.routes]
-    for source, targets in spec.gateway.fallbacks.items():
-        if source not in routes:
-            yield ("gateway", "fallbacks", source), f"no route named {source!r}{did_you_mean(source, routes)}"
-        for target in targets:
-            if target not in routes:
-                yield ("gateway", "fallbacks", source), (
-                    f"fallback {target!r} is not a route{did_you_mean(target, routes)}; routes: {allowed_list(routes)}"
+def _pools(spec: StackSpec, catalog: Catalog) -> Iterator[Finding]:
+    """Pool options against the workload and, when hardware is pinned, against that hardware."""
+    from components.gpu_hardware import EFA_INTERFACES, is_neuron, mig_problem
+
+    for index, workload in enumerate(spec.workloads):
+        at, pool = ("workloads", index, "pool"), workload.pool
+        if workload.kind == "serverless":
+            if "pool" in workload.model_fields_set:
+                yield at, "pool options are for inference, training and batch workloads, not serverless ones"
+            continue
+        if pool.on_demand_base and not workload.spot:
+            yield (*at, "on_demand_base"), "on_demand_base bursts the rest on spot, but the workload has spot: false"
+        if pool.on_demand_base >= workload.capacity.max_nodes:
+            yield (*at, "on_demand_base"), f"leaves no spot burst under capacity.max_nodes {workload.capacity.max_nodes}"
+        if pool.zone and workload.redundancy_regions > 1:
+            yield (*at, "zone"), f"one zone is one region, but redundancy_regions is {workload.redundancy_regions}"
+        pin = workload.hardware
+        offerings = [] if pin == "auto" else [
+            found for region in pin.regions if (found := catalog.offering(pin.cloud, region, pin.instance_type))
+        ]
+        if not offerings:  # auto placement, or a pin the workload checks already reported
+            continue
+        offering = offerings[0]
+        if pool.zone:
+            here = next((o for o in offerings if pool.zone.startswith(o.region)), None)
+            if here is None:
+                yield (*at, "zone"), f"zone {pool.zone} is not in the pinned regions ({', '.join(pin.regions)})"
+            elif here.zones and pool.zone not in here.zones:
+                yield (*at, "zone"), (
+                    f"{pin.instance_type} is not offered in {pool.zone}; zones offering it: {', '.join(here.zones)}"
                 )
+        if pool.gpu_sharing != "none" and pin.cloud == "aws":
+            yield (*at, "gpu_sharing"), "GPU sharing is available on GKE pools; EKS pools use whole GPUs"
+        elif pool.mig_partition and (problem := mig_problem(offering.accelerator, pool.mig_partition)):
+            yield (*at, "mig_partition"), problem
+        if pool.capacity_block and pin.cloud != "aws":
+            yield (*at, "capacity_block"), "capacity blocks are EC2 Capacity Blocks for ML; on GCP name the reservation only"
+        if pool.efa and pin.cloud == "aws" and pin.instance_type not in EFA_INTERFACES:
+            yield (*at, "efa"), f"{pin.instance_type} has no EFA; EFA types: {', '.join(sorted(EFA_INTERFACES))}"
+        if pool.ami_family == "bottlerocket" and is_neuron(offering.accelerator):
+            yield (*at, "ami_family"), f"{offering.accelerator} nodes run the AL2023 Neuron AMI; use al2023"
+
+
+def bucket_region(spec: StackSpec, bucket: Bucket, allowed: dict[str, tuple[str, ...]]) -> str | None:
+    """Where a stack bucket lives: its own region, else the stack's home region of its cloud."""
+    cloud = bucket.cloud or spec.clouds[0]
+    return bucket.region or spec.home_regions.get(cloud) or next(iter(allowed.get(cloud, ())), None)
+
+
+def dual_region(catalog: Catalog, first: str, second: str) -> tuple[str, str] | None:
+    """GCS (bucket location, KMS key location) of a dual-region of two GCP regions, if one keeps residency."""
+    places = {catalog.region("gcp", name).jurisdiction for name in (first, second) if catalog.region("gcp", name)}
+    return GCS_DUAL_REGIONS.get(places.pop()) if len(places) == 1 else None
+
+
+def _storage(spec: StackSpec, catalog: Catalog, allowed: dict[str, tuple[str, ...]]) -> Iterator[Finding]:
+    for index, bucket in enumerate(spec.storage):
+        at, cloud = ("storage", index), bucket.cloud or spec.clouds[0]
+        if cloud not in spec.clouds:
+            yield (*at, "cloud"), f"cloud {cloud!r} is not in the stack's clouds ({', '.join(spec.clouds)})"
+            continue
+        if bucket.region and (problem := _in_residency(cloud, bucket.region, allowed)):
+            yield (*at, "region"), problem
+        region = bucket_region(spec, bucket, allowed)
+        for r_index, other in enumerate(bucket.replication_regions):
+            if problem := _in_residency(cloud, other, allowed):
+                yield (*at, "replication_regions", r_index), f"no copy may leave the residency: {problem}"
+            elif other == region:
+                yield (*at, "replication_regions", r_index), f"{other} is the bucket's own region"
+            elif cloud == "gcp" and dual_region(catalog, region, other) is None:
+                yield (*at, "replication_regions", r_index), (
+                    f"a dual-region of {region} and {other} needs both in the EU or both in the US "
+                    "(its encryption key lives in that multi-region)"
+                )
+        if cloud == "aws" and not bucket.versioning and (bucket.retention_days or bucket.replication_regions):
+            yield (*at, "versioning"), "S3 Object Lock and replication work on object versions: leave versioning on"
+        if cloud == "gcp" and bucket.retention_days and "versioning" in bucket.model_fields_set and bucket.versioning:
+            yield (*at, "versioning"), "GCS keeps a retention policy or object versions, not both: remove versioning"
+
+
+SAGEMAKER_FAMILIES = ("g4dn", "g5", "g6", "g6e", "p4d", "p4de", "p5", "inf2", "trn1")
+"""EC2 families SageMaker hosts as `ml.<type>` instances that async endpoints may use."""
+_ECR_IMAGE = re.compile(r"^\d{12}\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/")
+
+
+def endpoint_region(spec: StackSpec, options: Serverless, allowed: dict[str, tuple[str, ...]]) -> str | None:
+    """Where a serverless endpoint runs: its bucket's region (SageMaker), else Cloud Run's region choice."""
+    bucket = next((b for b in spec.storage if b.name == options.bucket), None)
+    if options.region or options.endpoint != "gcp-cloud-run-gpu":
+        return options.region or (bucket_region(spec, bucket, allowed) if bucket else None)
+    if bucket:
+        return bucket_region(spec, bucket, allowed)
+    return next((r for r in allowed.get("gcp", ()) if r in CLOUD_RUN_GPU_REGIONS), None)
+
+
+def _serverless(spec: StackSpec, catalog: Catalog, allowed: dict[str, tuple[str, ...]]) -> Iterator[Finding]:
+    buckets = {b.name: b for b in spec.storage}
+    for index, workload in enumerate(spec.workloads):
+        options = workload.serverless
+        if options is None:
+            continue
+        at = ("workloads", index, "serverless")
+        cloud = "gcp" if options.endpoint == "gcp-cloud-run-gpu" else "aws"
+        if cloud not in spec.clouds:
+            yield (*at, "endpoint"), f"{options.endpoint} runs on {cloud}, which is not in the stack's clouds"
+            continue
+        bucket = buckets.get(options.bucket)
+        if options.bucket and bucket is None:
+            yield (*at, "bucket"), f"no bucket named {options.bucket!r} under storage; buckets: {allowed_list(buckets) or 'none'}"
+            continue
+        if bucket and (bucket.cloud or spec.clouds[0]) != cloud:
+            yield (*at, "bucket"), f"bucket {bucket.name!r} is not on {cloud}, where {options.endpoint} runs"
+            continue
+        region = endpoint_region(spec, options, allowed)
+        if cloud == "gcp":
+            yield from _cloud_run_region(at, options, region, bucket and bucket_region(spec, bucket, allowed), allowed)
+        else:
+            image = _ECR_IMAGE.match(options.image)
+            if not image or image["region"] != region:
+                yield (*at, "image"), f"SageMaker pulls the image from ECR in the endpoint's region {region}: <account>.dkr.ecr.{region}.amazonaws.com/<repo>:<tag>"
+            pin = workload.hardware
+            if pin != "auto" and (pin.cloud, tuple(pin.regions)) != ("aws", (region,)):
+                yield ("workloads", index, "hardware"), f"an async endpoint runs in its bucket's region: pin cloud aws, regions [{region}]"
+            elif pin != "auto" and pin.instance_type.split(".")[0] not in SAGEMAKER_FAMILIES:
+                yield ("workloads", index, "hardware", "instance_type"), (
+                    f"SageMaker does not host {pin.instance_type}; families: {', '.join(SAGEMAKER_FAMILIES)}"
+                )
+        yield from _fits(("workloads", index, "model"), workload, options, catalog)
+
+
+def _cloud_run_region(at: tuple, options: Serverless, region: str | None, bucket_at: str | None,
+                      allowed: dict[str, tuple[str, ...]]) -> Iterator[Finding]:
+    offered = f"Cloud Run GPU regions: {', '.join(CLOUD_RUN_GPU_REGIONS)}"
+    if region is None:
+        yield (*at, "endpoint"), f"no region inside the residency offers Cloud Run GPUs ({offered})"
+    elif options.region and (problem := _in_residency("gcp", region, allowed)):
+        yield (*at, "region"), problem
+    elif region not in CLOUD_RUN_GPU_REGIONS:
+        yield (*at, "region" if options.region else "bucket"), f"{region} has no Cloud Run GPUs; {offered}"
+    elif bucket_at and bucket_at != region:
+        yield (*at, "region"), f"the bucket is in {bucket_at}; run the endpoint next to its model, in {bucket_at}"
+
+
+def _fits(at: tuple, workload, options: Serverless, catalog: Catalog) -> Iterator[Finding]:
+    """The model fits the memory of a serverless instance (async instances are sized by the selector)."""
+    if options.endpoint == "aws-sagemaker-async":
+        return
+    model = workload.model
+    try:
+        need = estimate_memory(model.name, model.parameters_b, model.precision, model.context_tokens,
+                               model.concurrency, model.gpu_memory_gb).total_gb
+    except SizingError:
+        return  # the selector reports an unsized model
+    l4 = next(o.accelerator_memory_gb for o in catalog.offerings if o.accelerator == "NVIDIA L4")
+    have, what = ((options.memory / 1024, f"memory_mb {options.memory}") if options.endpoint == "aws-sagemaker-serverless"
+                  else (l4, "the NVIDIA L4 of a Cloud Run instance"))
+    if need > have:
+        yield at, f"the model needs about {need:.1f} GB but {what} holds {have:g} GB"
+
+
+PROVIDER_CLOUDS = {"bedrock": "aws", "vertex_ai": "gcp"}
+"""Route model prefixes skyweave can place, and the cloud whose regions serve them."""
+
+
+def _gateway(spec: StackSpec, catalog: Catalog) -> Iterator[Finding]:
+    gateway = spec.gateway
+    if not gateway:
+        return
+    # Provider routes may use a cloud the stack deploys nothing to; residency still applies.
+    allowed = allowed_regions(spec.model_copy(update={"clouds": list(PROVIDER_CLOUDS.values())}), catalog)
+    for index, route in enumerate(gateway.routes):
+        at = ("gateway", "routes", index)
+        if "/" in route.model:
+            yield from _provider_route(at, route, catalog, allowed)
+        else:
+            yield from _self_hosted_route(at, route, spec)
+    yield from _gateway_regions(spec, catalog, allowed)
+    routes = [r.name for r in gateway.routes]
+    for field in ("fallbacks", "context_window_fallbacks"):
+        for source, targets in getattr(gateway, field).items():
+            if source not in routes:
+                yield ("gateway", field, source), f"no route named {source!r}{did_you_mean(source, routes)}"
+            for target in targets:
+                if target not in routes:
+                    yield ("gateway", field, source), (
+                        f"fallback {target!r} is not a route{did_you_mean(target, routes)}; routes: {allowed_list(routes)}"
+                    )
+    yield from _gateway_state(spec)
+
+
+def _provider_route(at: tuple, route, catalog: Catalog, allowed: dict[str, tuple[str, ...]]) -> Iterator[Finding]:
+    provider = route.model.split("/", 1)[0]
+    cloud = PROVIDER_CLOUDS.get(provider)
+    if cloud is None:
+        yield (*at, "model"), (
+            f"unknown provider {provider!r}; a route's model is bedrock/<model ID>, vertex_ai/<model> "
+            "or the name of an inference workload of this stack"
+        )
+        return
+    if route.weights:
+        yield (*at, "weights"), f"weights are for self-hosted routes; {provider} serves its own models"
+    if route.region is None:
+        example = "eu-central-1" if cloud == "aws" else "europe-west4"
+        yield (*at, "region"), f"required for {provider} routes: the {cloud} region that serves the model, e.g. {example}"
+        return
+    known = [r.name for r in catalog.regions(cloud)]
+    if route.region not in known:
+        yield (*at, "region"), f"unknown {cloud} region {route.region!r}{did_you_mean(route.region, known)}"
+    elif problem := _in_residency(cloud, route.region, allowed):
+        yield (*at, "region"), f"{provider} model {route.model!r}: {problem}"
+
+
+def _self_hosted_route(at: tuple, route, spec: StackSpec) -> Iterator[Finding]:
+    workloads = {w.name: w for w in spec.workloads}
+    workload = workloads.get(route.model)
+    if workload is None:
+        names = [w.name for w in spec.workloads if w.kind == "inference"]
+        yield (*at, "model"), (
+            f"no workload named {route.model!r}{did_you_mean(route.model, names)}; a route's model is "
+            f"bedrock/<model ID>, vertex_ai/<model> or an inference workload ({allowed_list(names) or 'none defined'})"
+        )
+        return
+    if workload.kind != "inference":
+        yield (*at, "model"), f"workload {workload.name!r} is a {workload.kind} workload; routes serve inference workloads"
+    if route.region is not None:
+        yield (*at, "region"), f"a self-hosted route runs where workload {workload.name!r} is placed; remove region"
+    if route.api_key is not None:
+        yield (*at, "api_key"), "a self-hosted route is reached inside the cluster; api_key is for providers"
+    if route.weights is None:
+        yield (*at, "weights"), "required for self-hosted routes: {bucket, path} of the model weights in one of the stack's buckets"
+        return
+    buckets = {b.name: b for b in spec.storage}
+    bucket = buckets.get(route.weights.bucket)
+    if bucket is None:
+        yield (*at, "weights", "bucket"), (
+            f"no bucket named {route.weights.bucket!r} under storage{did_you_mean(route.weights.bucket, buckets)}; "
+            f"buckets: {allowed_list(buckets) or 'none defined'}"
+        )
+    elif workload.hardware != "auto" and (bucket.cloud or spec.clouds[0]) != workload.hardware.cloud:
+        yield (*at, "weights", "bucket"), (
+            f"bucket {bucket.name!r} is on {bucket.cloud or spec.clouds[0]} but workload {workload.name!r} runs on "
+            f"{workload.hardware.cloud}; keep the weights on the pool's cloud"
+        )
+
+
+def _gateway_regions(spec: StackSpec, catalog: Catalog, allowed: dict[str, tuple[str, ...]]) -> Iterator[Finding]:
+    gateway = spec.gateway
+    clouds = {r.name: r.cloud for cloud in spec.clouds for r in catalog.regions(cloud)}
+    pinned = {w.name: w.hardware for w in spec.workloads if w.hardware != "auto"}
+    for index, region in enumerate(gateway.regions):
+        cloud = clouds.get(region)
+        if cloud is None:
+            yield ("gateway", "regions", index), (
+                f"unknown region {region!r} for clouds {', '.join(spec.clouds)}{did_you_mean(region, clouds)}"
+            )
+            continue
+        if problem := _in_residency(cloud, region, allowed):
+            yield ("gateway", "regions", index), problem
+            continue
+        for route in gateway.routes:
+            pin = pinned.get(route.model)
+            if pin and (pin.cloud, region) not in {(pin.cloud, r) for r in pin.regions}:
+                yield ("gateway", "regions", index), (
+                    f"route {route.name!r} is served by workload {route.model!r}, which runs in "
+                    f"{', '.join(pin.regions)}, not in {region}; a gateway reaches its self-hosted models in its own cluster"
+                )
+
+
+def _gateway_state(spec: StackSpec) -> Iterator[Finding]:
+    """Features that need shared state: the database for budgets, Redis for counters shared by pods."""
+    gateway = spec.gateway
+    if gateway.teams and gateway.database_url is None:
+        yield ("gateway", "teams"), (
+            "team budgets are enforced against spend stored in PostgreSQL: give gateway.database_url "
+            "(a secret reference to the database URL) or remove teams"
+        )
+    if gateway.cache_ttl_seconds and gateway.redis is None:
+        yield ("gateway", "cache_ttl_seconds"), "the response cache lives in Redis: give gateway.redis"
+    providers = {r.model.split("/", 1)[0] for r in gateway.routes if "/" in r.model}
+    for provider in gateway.provider_budgets:
+        if provider not in providers:
+            yield ("gateway", "provider_budgets", provider), f"no route uses {provider}"
+    counted = [r.name for r in gateway.routes if r.rpm or r.tpm]
+    if gateway.replicas.max > 1 and gateway.redis is None and (counted or gateway.provider_budgets or gateway.teams):
+        what = "rate limits" if counted else "budgets"
+        yield ("gateway", "replicas", "max"), (
+            f"{what} are counted per pod without Redis: with up to {gateway.replicas.max} pods a limit lets "
+            f"{gateway.replicas.max}x through; give gateway.redis to share the counters, or run one pod (replicas: {{min: 1, max: 1}})"
+        )

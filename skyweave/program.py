@@ -6,7 +6,8 @@ taggable resource by a stack transformation registered before anything else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 
@@ -24,6 +25,8 @@ class Build:
     catalog: Catalog
     allowed: dict[str, tuple[str, ...]]
     providers: Providers
+    storage: dict[str, Any] = field(default_factory=dict)
+    """Stack buckets by name (`components.compliant_storage.StoredBucket`), once `_storage` has run."""
 
     def home_region(self, cloud: str) -> str:
         """Where stack-wide resources of a cloud live: the stack's home region, else its first allowed one."""
@@ -39,7 +42,43 @@ def build(spec: StackSpec, catalog: Catalog | None = None) -> Build:
     register_cost_tags(spec)
     ctx = Build(spec, catalog, spec.allowed_regions(catalog), Providers(spec))
     _budget_alarms(ctx)
+    _storage(ctx)
+    _serverless_endpoints(ctx)
+    _gpu_pools(ctx)
+    _gateway(ctx)
     return ctx
+
+
+def _gpu_pools(ctx: Build) -> None:
+    """Clusters and GPU node pools for inference, training and batch workloads, per cloud region."""
+    from components.gpu_fleet import FleetError, declare_gpu_fleet
+    from skyweave.plan import PlanError
+
+    try:
+        declare_gpu_fleet(ctx)
+    except FleetError as exc:
+        raise PlanError(str(exc)) from None
+
+
+def _gateway(ctx: Build) -> None:
+    """The LLM gateway in each of its cluster regions, with the self-hosted models behind it."""
+    from components.gateway_wiring import declare_gateways
+
+    declare_gateways(ctx)
+
+
+def _storage(ctx: Build) -> None:
+    """Region-locked buckets with their keys, access logs, audit logs and replicas."""
+    from components.compliant_storage import declare_storage
+
+    ctx.storage.update(declare_storage(ctx))
+
+
+def _serverless_endpoints(ctx: Build) -> None:
+    """Scale-to-zero endpoints of `kind: serverless` workloads, next to their model buckets."""
+    from components.serverless_endpoint import declare_serverless_endpoints
+
+    declare_serverless_endpoints(ctx)
 
 
 def _budget_alarms(ctx: Build) -> None:
