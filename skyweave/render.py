@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from skyweave.cost.core import top_component
+from skyweave.diagram import mermaid
 from skyweave.pipeline import StackPlan
 
 
@@ -68,6 +69,7 @@ def markdown(plan: StackPlan) -> str:
         "|---|---|---|---:|---:|",
     ]
     lines += [f"| {c} | {r} | `{t}` | {n} | {usd:,.2f} |" for c, r, t, n, usd in _groups(plan)]
+    lines += ["", "#### What gets deployed", "", "```mermaid", mermaid(plan).rstrip("\n"), "```"]
     lines += ["", "#### Policy findings", ""]
     if not plan.violations:
         lines.append("No findings.")
