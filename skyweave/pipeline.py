@@ -15,14 +15,17 @@ from skyweave.stackfile import load_stack
 
 @dataclass
 class Violation:
+    """One policy finding; `enforcement` is mandatory, advisory or waived (then `waiver` is its reason)."""
+
     id: str
     policy: str
     severity: str
     enforcement: str
     urn: str
     message: str
+    waiver: str | None = None
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, str | None]:
         return dict(self.__dict__)
 
 
@@ -78,4 +81,8 @@ def plan_stack(path: str | Path, config: dict[str, str] | None = None) -> StackP
     catalog = priced_catalog(spec)
     resources = record(spec, config)
     cost = estimate(resources, CostContext(spec, catalog))
-    return StackPlan(str(path), spec, catalog, resources, cost)
+    plan = StackPlan(str(path), spec, catalog, resources, cost)
+    from skyweave.policy_eval import judge  # the policies import this module
+
+    plan.violations = judge(plan)
+    return plan

@@ -1,0 +1,1 @@
+"""Governance policies: the waivers themselves are valid."""

@@ -1,0 +1,1 @@
+"""Residency policies: data and compute stay inside the stack's jurisdictions and regions."""
