@@ -65,7 +65,7 @@ def storage_logs(
         region.upper(), args.key_id, child, classification=args.classification, log_bucket=logs.name,
         retention=(AUDIT_RETENTION_DAYS, True), cold_after_days=90,
     )
-    audited = " OR ".join(f'"{gcs_bucket_name(project, args.stack_name, p)}"' for p in args.audited_buckets)
+    audited = " OR ".join(f'resource.labels.bucket_name="{gcs_bucket_name(project, stack, p)}"' for p in args.audited_buckets)
     sink = gcp.logging.ProjectSink(
         f"{name}-audit-sink",
         name=f"{args.stack_name}-{args.region}-storage-audit",
@@ -73,7 +73,7 @@ def storage_logs(
         destination=audit.name.apply(lambda bucket: f"storage.googleapis.com/{bucket}"),
         # Only the data buckets: the sink's own writes to the audit bucket must not feed back into it.
         filter=(f'logName="projects/{project}/logs/cloudaudit.googleapis.com%2Fdata_access" '
-                f'AND resource.type="gcs_bucket" AND resource.labels.bucket_name=({audited})'),
+                f'AND resource.type="gcs_bucket" AND ({audited})'),
         unique_writer_identity=True,
         opts=child,
     )

@@ -16,6 +16,9 @@ import pulumi_aws as aws
 from components.serverless_endpoint import ServerlessEndpointArgs
 
 VARIANT = "primary"
+# Families whose instances have local NVMe storage: encrypted in hardware, and SageMaker refuses a
+# KMS key for an endpoint on them (CreateEndpointConfig KmsKeyId).
+INSTANCE_STORAGE_FAMILIES = ("g4dn", "g5", "g6", "g6e", "p4d", "p4de", "p5", "trn1")
 BACKLOG_PER_INSTANCE = 5.0  # queued requests per instance the async endpoint aims for
 _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com/(?P<repo>[^:@]+)")
 
@@ -63,8 +66,7 @@ def sagemaker_endpoint(name: str, args: ServerlessEndpointArgs, child: pulumi.Re
     config = aws.sagemaker.EndpointConfiguration(
         name,
         production_variants=[variant],
-        # GPU instances encrypt their local NVMe volumes in hardware, and SageMaker refuses a key for them.
-        kms_key_arn=None if is_async else args.key_id,
+        kms_key_arn=None if _has_instance_storage(args.instance_type) else args.key_id,
         async_inference_config=_async_config(args, topics) if is_async else None,
         opts=child,
     )
@@ -197,3 +199,7 @@ def _scale_to_zero(name: str, args: ServerlessEndpointArgs, endpoint: aws.sagema
         alarm_actions=[from_zero.arn],
         opts=child,
     )
+
+
+def _has_instance_storage(instance_type: str | None) -> bool:
+    return bool(instance_type) and instance_type.removeprefix("ml.").split(".")[0] in INSTANCE_STORAGE_FAMILIES

@@ -233,8 +233,6 @@ def _storage(spec: StackSpec, catalog: Catalog, allowed: dict[str, tuple[str, ..
                 )
         if cloud == "aws" and not bucket.versioning and (bucket.retention_days or bucket.replication_regions):
             yield (*at, "versioning"), "S3 Object Lock and replication work on object versions: leave versioning on"
-        if cloud == "gcp" and bucket.retention_days and "versioning" in bucket.model_fields_set and bucket.versioning:
-            yield (*at, "versioning"), "GCS keeps a retention policy or object versions, not both: remove versioning"
 
 
 SAGEMAKER_FAMILIES = ("g4dn", "g5", "g6", "g6e", "p4d", "p4de", "p5", "inf2", "trn1")
@@ -365,6 +363,8 @@ def _provider_route(at: tuple, route, catalog: Catalog, allowed: dict[str, tuple
     known = [r.name for r in catalog.regions(cloud)]
     if route.region not in known:
         yield (*at, "region"), f"unknown {cloud} region {route.region!r}{did_you_mean(route.region, known)}"
+    elif not allowed[cloud]:
+        yield (*at, "region"), f"{provider} model {route.model!r}: no {cloud} region is inside the stack's residency"
     elif problem := _in_residency(cloud, route.region, allowed):
         yield (*at, "region"), f"{provider} model {route.model!r}: {problem}"
 

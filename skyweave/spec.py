@@ -257,7 +257,9 @@ class Serverless(Strict):
         return self
 
     def _not_for(self, fields: tuple[str, ...], why: str) -> list[str]:
-        return [f"{name} does not apply ({why})" for name in fields if name in self.model_fields_set]
+        # Compared with the defaults, not with the keys given, so a dumped and reloaded spec stays valid.
+        return [f"{name} does not apply ({why})" for name in fields
+                if getattr(self, name) != type(self).model_fields[name].default]
 
     def _sagemaker_serverless_problems(self) -> list[str]:
         problems = self._not_for(("vcpus", "min_instances", "max_instances", "gpu_zonal_redundancy_disabled",

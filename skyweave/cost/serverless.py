@@ -27,6 +27,9 @@ register_free(
     "aws:appautoscaling/policy:Policy",
     "gcp:serviceaccount/account:Account",
     "gcp:cloudrunv2/serviceIamMember:ServiceIamMember",
+    # One standard alarm per async endpoint: cents a month and inside CloudWatch's free alarms for
+    # most accounts; the catalog has no source-backed alarm price to count it with.
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
 )
 
 

@@ -38,6 +38,9 @@ register_free(
     # Cloud KMS bills each active key version (software keys: cents a month); the catalog has no
     # source-backed price for it yet, so keys count as free until a `kms_key_version_month` row exists.
     "gcp:kms/cryptoKey:CryptoKey",
+    # A trail has no charge of its own; its S3 data events are billed per event, a volume the stack
+    # file does not state (the audit-log bucket that stores them is priced above).
+    "aws:cloudtrail/trail:Trail",
 )
 
 
