@@ -41,10 +41,11 @@ def new(
     except FileExistsError as exc:
         raise _fail([f"{exc.args[0]} already exists; skyweave new never overwrites: pick another --name "
                      "or delete the file"]) from None
-    stdout.print(f"wrote {created.stack_path} and {created.pulumi_path} from template {template}", highlight=False)
+    stdout.print(f"wrote {created.stack_path} and {created.pulumi_path} from template {template}",
+                 highlight=False, soft_wrap=True)
     stdout.print("next:", highlight=False)
     for command in next_commands(created):
-        stdout.print(f"  {command}", highlight=False, markup=False)
+        stdout.print(f"  {command}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

@@ -265,10 +265,13 @@ def _outputs(component: type) -> list[tuple[str, str]]:
 
 def generated_docs() -> dict[str, str]:
     """File name under docs/ → its generated content."""
+    from policies.docs import render_policy_docs
+
     return {
         SCHEMA_FILE: schema_json(),
         "stack-file.md": stack_file_markdown(),
         "components.md": components_markdown(),
+        "policies.md": render_policy_docs(),
     }
 
 

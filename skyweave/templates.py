@@ -105,10 +105,19 @@ class NewStack:
     """A rendered, validated stack and its Pulumi stack settings, not yet written."""
 
     spec: StackSpec
-    stack_path: Path
+    project_dir: Path
+    stack_file: str
+    """Path of the stack file inside the project, e.g. `stacks/search-prod.yaml`."""
     stack_text: str
-    pulumi_path: Path
     pulumi_text: str
+
+    @property
+    def stack_path(self) -> Path:
+        return self.project_dir / self.stack_file
+
+    @property
+    def pulumi_path(self) -> Path:
+        return self.project_dir / f"Pulumi.{self.spec.name}.yaml"
 
 
 def yaml_value(value: Any) -> str:
@@ -127,7 +136,18 @@ def yaml_value(value: Any) -> str:
     # Plain only when YAML reads it back as this very string (not a bool, number, date or null).
     if _PLAIN.match(text) and YAML(typ="safe").load(text) == text:
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return '"' + "".join(_escape(char) for char in text) + '"'
+
+
+def _escape(char: str) -> str:
+    """One character inside a double-quoted YAML scalar; what YAML may not carry raw is escaped."""
+    if char in '"\\':
+        return "\\" + char
+    code = ord(char)
+    if code in (0x85, 0x2028, 0x2029) or not (0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF
+                                               or 0xE000 <= code <= 0xFFFD or code >= 0x10000):
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+    return char
 
 
 def _environment(directory: Path) -> jinja2.Environment:
@@ -237,22 +257,35 @@ def new_stack(template_name: str, name: str, sets: Iterable[str] = (), project_d
         raise TemplateError([f"{project_dir.resolve()} has no Pulumi.yaml: run skyweave new in the skyweave project "
                              "or pass --project-dir"])
     template = load_template(template_name, directory)
+    sets = list(sets)
     text = render(template, name, parameter_values(template, sets))
-    stack_path = project_dir / STACKS_DIR / f"{name}.yaml"
-    spec = validate(text, template.name)
-    pulumi_path = project_dir / f"Pulumi.{name}.yaml"
-    return NewStack(spec, stack_path, text, pulumi_path, pulumi_stack_settings(name, f"{STACKS_DIR}/{name}.yaml"))
+    try:
+        spec = validate(text, template.name)
+    except TemplateError as exc:
+        if sets:
+            given = " ".join(f"--set {pair}" for pair in sets)
+            exc.problems.append(f"the stack {template.name} renders with {given} is not valid; change those values")
+        raise
+    stack_file = f"{STACKS_DIR}/{name}.yaml"
+    return NewStack(spec, project_dir, stack_file, text, pulumi_stack_settings(name, stack_file))
 
 
 def validate(text: str, template_name: str) -> StackSpec:
-    """Validate rendered text like a stack file on disk; problems become a TemplateError naming the field."""
+    """Validate rendered text as the plan would: the stack-file checks, then hardware that fits every pool."""
+    from skyweave.selector import SelectionError, select_stack
     from skyweave.stackfile import load_text
 
     try:
-        return load_text(text, template_name)
+        spec = load_text(text, template_name)
     except StackFileError as exc:
         # Lines of a file that is never written would mislead: name the template and the field instead.
         raise TemplateError([f"template {template_name}: {p.path or '<top>'}: {p.message}" for p in exc.problems]) from None
+    pools = [w for w in spec.workloads if w.kind != "serverless"]  # endpoints choose their own hardware
+    try:
+        select_stack(spec.model_copy(update={"workloads": pools}))
+    except SelectionError as exc:
+        raise TemplateError([f"template {template_name}: {exc}"]) from None
+    return spec
 
 
 def pulumi_stack_settings(name: str, stack_file: str) -> str:
@@ -279,7 +312,8 @@ def write(new: NewStack) -> None:
 def next_commands(new: NewStack) -> list[str]:
     """What the user runs next: the offline plan, then the Pulumi stack and its secrets, then deploy."""
     spec = new.spec
-    commands = [f"skyweave plan {new.stack_path.as_posix()}", f"pulumi stack init {spec.name}"]
+    commands = [] if new.project_dir.resolve() == Path.cwd().resolve() else [f"cd {new.project_dir}"]
+    commands += [f"skyweave plan {new.stack_file}", f"pulumi stack init {spec.name}"]
     if "gcp" in spec.clouds and not spec.budget.gcp_billing_account:
         commands.append("pulumi config set skyweave:gcpBillingAccount <billing account ID>")
     commands += [f"pulumi config set --secret skyweave:{key} <value>" for key in secret_config_keys(spec)]
