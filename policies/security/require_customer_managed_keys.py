@@ -34,6 +34,14 @@ META = PolicyMeta(
 )
 
 _MANAGED_ALIAS_PREFIX = "alias/aws/"
+# Instance families with local NVMe instance store (EC2 "Instance store volumes"): SageMaker encrypts those
+# volumes in hardware and refuses a KMS key for them. Families ending in d/dn (m5d, c6id, g4dn) have one too.
+_INSTANCE_STORE_FAMILIES = {"g5", "g6", "g6e", "gr6", "p5", "p5e", "p5en", "trn1", "trn1n", "trn2"}
+
+
+def _local_storage(instance_type: Any) -> bool:
+    family = str(instance_type or "").removeprefix("ml.").split(".", 1)[0]
+    return family in _INSTANCE_STORE_FAMILIES or family.endswith(("d", "dn", "de"))
 
 
 def check(args: StackValidationArgs) -> Iterator[StackFinding]:
@@ -86,10 +94,12 @@ def _s3_default(default: Any, where: str) -> Iterator[str]:
 
 def _sagemaker(props: Any) -> Iterator[str]:
     variants = items(props.get("productionVariants"))
-    # Serverless variants keep no volume, and SageMaker refuses a KMS key for them.
-    if variants and all(dig(v, "serverlessConfig") for v in variants):
-        return
-    if not props.get("kmsKeyArn"):
+    # SageMaker refuses a KMS key when a variant runs on local NVMe storage (encrypted in hardware), and
+    # for serverless variants, which keep no volume (CreateEndpointConfig, KmsKeyId).
+    refused = any(_local_storage(dig(v, "instanceType")) for v in variants) or all(
+        dig(v, "serverlessConfig") for v in variants
+    )
+    if variants and not refused and not props.get("kmsKeyArn"):
         yield "kmsKeyArn is not set; encrypt the endpoint's storage volumes with the stack's KMS key"
     output = dig(props, "asyncInferenceConfig", "outputConfig")
     if output is not None and not dig(output, "kmsKeyId"):

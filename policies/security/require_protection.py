@@ -13,7 +13,7 @@ from policies.rule import resource_policy
 META = PolicyMeta(
     id="SKW-SEC-008",
     name="security-stateful-resources-protected",
-    title="Buckets, keys and databases are protected from deletion and never force-destroyed.",
+    title="Buckets, keys and databases are protected from deletion (KMS keys at least by a long deletion window) and never force-destroyed.",
     severity="high",
     rationale=(
         "A renamed resource or a refactor makes Pulumi replace it; for a bucket, key or database that means "
@@ -21,9 +21,21 @@ META = PolicyMeta(
     ),
     remediation=(
         "Create stateful resources with `protect=True` (policies see `protect`; `retain_on_delete` alone is "
-        "invisible to them) and without `force_destroy`; unprotect on purpose with `pulumi state unprotect`."
+        "invisible to them) and without `force_destroy`; unprotect on purpose with `pulumi state unprotect`. "
+        "An AWS KMS key may instead keep a deletion window of at least `minKeyDeletionWindowDays`."
     ),
+    config={
+        "minKeyDeletionWindowDays": {
+            "type": "integer",
+            "minimum": 7,
+            "default": 30,
+            "description": "An unprotected AWS KMS key passes when its deletion window is at least this long.",
+        }
+    },
 )
+
+KMS_KEY = "aws:kms/key:Key"
+AWS_DEFAULT_KEY_WINDOW_DAYS = 30  # KMS schedules deletion 30 days out when no window is given
 
 STATEFUL = (
     "aws:s3/bucket:Bucket",
@@ -44,7 +56,16 @@ STATEFUL = (
 
 
 def check(args: ResourceValidationArgs) -> Iterator[str]:
-    if not args.opts.protect:
+    if args.resource_type == KMS_KEY and not args.opts.protect:
+        # A key a deploy deletes is only scheduled for deletion; until the window ends it can be restored.
+        window = args.props.get("deletionWindowInDays") or AWS_DEFAULT_KEY_WINDOW_DAYS
+        minimum = int(args.get_config().get("minKeyDeletionWindowDays", AWS_DEFAULT_KEY_WINDOW_DAYS))
+        if float(window) < minimum:
+            yield (
+                f"is not protected and its deletion window is {int(float(window))} days; set protect=True or "
+                f"deletion_window_in_days to at least {minimum}"
+            )
+    elif not args.opts.protect:
         yield "is not protected; create it with protect=True so no deploy can delete it"
     if truthy(args.props.get("forceDestroy")):
         yield "has forceDestroy set, which deletes all its data with it; remove force_destroy"
