@@ -129,3 +129,4 @@ def main() -> None:
 
 # Commands for stack authors (new, templates, schema, docs) register themselves on `app`.
 from skyweave import cli_templates  # noqa: E402, F401
+from skyweave import cli_policy  # noqa: E402, F401  (check, policy-config)
