@@ -1,4 +1,5 @@
-"""GKE parts of `Cluster`: VPC-native private cluster, Cloud NAT, node service account, system nodes."""
+"""GKE parts of `Cluster`: VPC-native private cluster with KMS-encrypted secrets, Cloud NAT, node service
+account, system nodes."""
 
 from __future__ import annotations
 
@@ -55,6 +56,7 @@ def create(name: str, args: ClusterArgs, child: pulumi.ResourceOptions) -> Clust
         opts=child,
     )
     account = _node_service_account(name, args, child)
+    secrets_key = _secrets_key(name, args, child)
     authorized = [{"cidr_block": nodes_range, "display_name": "cluster nodes"}]
     authorized += [{"cidr_block": cidr, "display_name": f"authorized-{i}"} for i, cidr in enumerate(args.authorized_networks)]
     cluster = gcp.container.Cluster(
@@ -73,6 +75,7 @@ def create(name: str, args: ClusterArgs, child: pulumi.ResourceOptions) -> Clust
         master_authorized_networks_config={"cidr_blocks": authorized},
         workload_identity_config={"workload_pool": f"{args.gcp_project}.svc.id.goog"},
         enable_shielded_nodes=True,
+        database_encryption={"state": "ENCRYPTED", "key_name": secrets_key},
         release_channel={"channel": RELEASE_CHANNEL},
         min_master_version=args.kubernetes_version,
         monitoring_config={
@@ -122,6 +125,34 @@ def _ranges(network_cidr: str) -> tuple[str, str, str]:
     twenties = list(network.subnets(new_prefix=20))
     pods = list(network.subnets(new_prefix=17))[1]
     return str(twenties[0]), str(twenties[1]), str(pods)
+
+
+def _secrets_key(name: str, args: ClusterArgs, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
+    """A region-local Cloud KMS key for application-layer encryption of Kubernetes secrets."""
+    import pulumi_gcp as gcp
+
+    from components.gcs_storage import KEY_ROTATION
+
+    # Key rings and keys cannot be deleted in Cloud KMS; protecting them keeps Pulumi's state honest too.
+    protected = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
+    ring = gcp.kms.KeyRing(
+        f"{name}-keyring", name=f"{args.cluster_name}-gke", location=args.region, project=args.gcp_project, opts=protected
+    )
+    key = gcp.kms.CryptoKey(
+        f"{name}-secrets-key", name="secrets", key_ring=ring.id, rotation_period=KEY_ROTATION,
+        purpose="ENCRYPT_DECRYPT", opts=protected,
+    )
+    project = gcp.organizations.get_project_output(
+        project_id=args.gcp_project, opts=pulumi.InvokeOptions(parent=child.parent)
+    )
+    grant = gcp.kms.CryptoKeyIAMMember(
+        f"{name}-secrets-key-gke",
+        crypto_key_id=key.id,
+        role="roles/cloudkms.cryptoKeyEncrypterDecrypter",
+        member=project.number.apply(lambda number: f"serviceAccount:service-{number}@container-engine-robot.iam.gserviceaccount.com"),
+        opts=child,
+    )
+    return grant.crypto_key_id  # resolves once the grant exists, so the cluster waits for it
 
 
 def _node_service_account(name: str, args: ClusterArgs, child: pulumi.ResourceOptions) -> pulumi.Resource:
