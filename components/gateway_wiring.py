@@ -133,6 +133,7 @@ def _gateway_args(ctx: Build, cloud: str, region: str, placements: dict[str, Pla
         max_replicas=gateway.replicas.max,
         pod_cpu=gateway.pod_cpu,
         pod_memory_gib=gateway.pod_memory_gib,
+        service_account_annotations=gateway.service_account_annotations,
     )
 
 
@@ -162,6 +163,7 @@ def _vllm_args(ctx: Build, route: GatewayRoute, pick: Placement, region: str) ->
         max_num_seqs=workload.model.concurrency,
         node_selector={POOL_LABEL: workload.name},
         gateway_pod_labels=pod_labels(spec.name),
+        service_account_annotations=spec.gateway.service_account_annotations,
     )
 
 

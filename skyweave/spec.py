@@ -549,6 +549,10 @@ class Gateway(Strict):
     """Redis shared by the gateway pods: rate-limit, budget and cooldown counters, and the response cache."""
     cache_ttl_seconds: int | None = Field(default=None, ge=1)
     """Cache responses of identical requests in Redis for this many seconds; needs `redis`."""
+    service_account_annotations: dict[str, str] = {}
+    """Annotations on the gateway's and vLLM's service accounts that bind them to a cloud identity, e.g.
+    `eks.amazonaws.com/role-arn` (IRSA) or `iam.gke.io/gcp-service-account`. That identity calls Bedrock or
+    Vertex AI for provider routes without an api_key, and reads the weights bucket (and its key) for vLLM."""
 
 
 class Waiver(Strict):

@@ -49,6 +49,7 @@ HYBRID: dict[str, Any] = {
         "database_url": {"secret": "litellm-database", "key": "url"},
         "redis": {"host": "gateway-cache.abc123.euw1.cache.amazonaws.com", "password": {"secret": "gateway-redis", "key": "auth"}},
         "cache_ttl_seconds": 600,
+        "service_account_annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/test-eu-gateway"},
     },
 }
 """Tiers, fallbacks across providers and regions, enforced limits, provider and team budgets, shared Redis."""

@@ -146,6 +146,17 @@ def test_only_gateway_pods_may_call_vllm(hybrid):
     assert service["metadata"]["name"] == "vllm-llama-small"
 
 
+def test_gateway_and_vllm_run_as_service_accounts_bound_to_the_cloud_identity(hybrid):
+    identity = {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/test-eu-gateway"}
+    accounts = {r.inputs["metadata"]["name"]: r.inputs for r in hybrid.of_type("kubernetes:core/v1:ServiceAccount")}
+    assert set(accounts) == {"litellm", "vllm-llama-small"}
+    for account in accounts.values():
+        assert account["metadata"]["annotations"] == identity
+        assert account["automountServiceAccountToken"] is False
+    assert pod_spec(hybrid.one(DEPLOYMENT, f"{GW}-deployment"))["serviceAccountName"] == "litellm"
+    assert pod_spec(hybrid.one(DEPLOYMENT, f"{GW}-llama-small-deployment"))["serviceAccountName"] == "vllm-llama-small"
+
+
 def test_component_props_expose_every_route_with_its_region(hybrid):
     gateway = hybrid.one("skyweave:gateway:Gateway", GW)
     routes = [(r["name"], r["provider"], r["region"]) for r in gateway.inputs["routes"]]
