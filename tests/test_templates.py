@@ -277,6 +277,21 @@ def test_example_environment_loads_plans_and_passes_the_policies(name: str) -> N
     assert 0 < plan.cost.monthly_usd <= plan.spec.budget.monthly_cap_usd
 
 
+@pytest.mark.parametrize(
+    ("family", "expected"),
+    [("residency", {"SKW-RES-003"}), ("cost", {"SKW-COST-001", "SKW-COST-002"}), ("security", {"SKW-SEC-006"})],
+)
+def test_violating_fixture_fails_only_its_own_rule_family(family: str, expected: set[str]) -> None:
+    plan = plan_stack(ROOT / "tests" / "fixtures" / "violating" / f"{family}.yaml", PLAN_CONFIG)
+    assert {v.id for v in plan.mandatory_violations} == expected
+
+
+def test_a_violating_stack_fails_the_plan_command() -> None:
+    result = runner.invoke(app, ["plan", str(ROOT / "tests" / "fixtures" / "violating" / "cost.yaml")])
+    assert result.exit_code == 1
+    assert "SKW-COST-001" in result.stdout
+
+
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_template_sources_carry_the_schema_line_relative_to_themselves(template: str) -> None:
     source = (ROOT / "stacks" / "templates" / f"{template}.yaml.j2").read_text()
