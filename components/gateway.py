@@ -15,6 +15,7 @@ import pulumi
 
 from components.gateway_config import (
     DATABASE_ENV,
+    PROXY_PORT,
     SECRET_NAME,
     GatewayArgs,
     render_litellm_config,
@@ -27,6 +28,7 @@ from components.pod_hardening import (
     dns_egress,
     https_egress,
     identity_egress,
+    network_policy,
     pod_security_context,
     resources,
     scratch_volumes,
@@ -34,7 +36,7 @@ from components.pod_hardening import (
 from components.vllm_server import PORT as VLLM_PORT
 from components.vllm_server import VllmServer
 
-PORT = 4000
+PORT = PROXY_PORT
 APP = "litellm"
 CONFIG_PATH = "/etc/litellm/config.yaml"
 PROXY_SKIPS = {
@@ -219,10 +221,6 @@ def _network_policy(args: GatewayArgs, labels: dict[str, str]) -> dict:
         egress.append({"to": outside, "ports": [{"protocol": "TCP", "port": args.redis.port}]})
     if args.env_of(DATABASE_ENV):
         egress.append({"to": outside, "ports": [{"protocol": "TCP", "port": 5432}]})
-    return {
-        "pod_selector": {"match_labels": labels},
-        "policy_types": ["Ingress", "Egress"],
-        # Callers anywhere in the cluster; the master key or a virtual key authenticates them.
-        "ingress": [{"from": [{"namespace_selector": {}}], "ports": [{"protocol": "TCP", "port": PORT}]}],
-        "egress": egress,
-    }
+    # Callers anywhere in the cluster; the master key or a virtual key authenticates them.
+    callers = [{"from": [{"namespace_selector": {}}], "ports": [{"protocol": "TCP", "port": PORT}]}]
+    return network_policy(labels, ingress=callers, egress=egress)

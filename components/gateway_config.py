@@ -8,6 +8,7 @@ given as text, so skyweave checks those itself. Secrets appear only as `os.envir
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from pathlib import Path
@@ -22,6 +23,7 @@ from components.vllm_server import VllmServerArgs, service_url
 
 LITELLM_IMAGE = "ghcr.io/berriai/litellm-non_root:v1.106.2"
 """LiteLLM's non-root image (runs as `nobody`, Prisma binaries baked in), pinned to the release skyweave tests."""
+PROXY_PORT = 4000
 MASTER_KEY_ENV = "LITELLM_MASTER_KEY"
 DATABASE_ENV = "DATABASE_URL"
 REDIS_PASSWORD_ENV = "REDIS_PASSWORD"
@@ -186,16 +188,21 @@ class GatewayArgs(BaseModel):
 
 def render_litellm_config(args: GatewayArgs) -> str:
     """The proxy's config.yaml for one gateway, checked; raises GatewayConfigError if it is unusable."""
+    text = _template().render(_context(args))
+    check_litellm_config(text)
+    return text
+
+
+@functools.cache
+def _template() -> jinja2.Template:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        undefined=jinja2.StrictUndefined,  # a missing value is an error, never an empty string
+        autoescape=False,  # YAML, not HTML; every scalar is JSON-quoted by the `q` filter instead
         keep_trailing_newline=True,
     )
     env.filters["q"] = lambda value: json.dumps(value, ensure_ascii=False)
-    text = env.get_template("litellm_config.yaml.j2").render(_context(args))
-    check_litellm_config(text)
-    return text
+    return env.get_template("litellm_config.yaml.j2")
 
 
 def _context(args: GatewayArgs) -> dict:

@@ -12,11 +12,12 @@ import json
 
 import pulumi
 
-from components.gateway_config import MASTER_KEY_ENV, GatewayArgs, secret_env
+from components.gateway_config import MASTER_KEY_ENV, PROXY_PORT, GatewayArgs, secret_env
 from components.pod_hardening import (
     checkov_skips,
     container_security_context,
     dns_egress,
+    network_policy,
     pod_security_context,
     scratch_volumes,
 )
@@ -96,11 +97,9 @@ def sync_teams(name: str, args: GatewayArgs, gateway_url: pulumi.Input[str], gat
     k8s.networking.v1.NetworkPolicy(
         f"{name}-team-sync-network-policy",
         metadata=meta,
-        spec={
-            "pod_selector": {"match_labels": labels},
-            "policy_types": ["Ingress", "Egress"],
-            "egress": [dns_egress(), {"to": [{"pod_selector": {"match_labels": gateway_labels}}],
-                                      "ports": [{"protocol": "TCP", "port": 4000}]}],
-        },
+        spec=network_policy(labels, ingress=[], egress=[
+            dns_egress(),
+            {"to": [{"pod_selector": {"match_labels": gateway_labels}}], "ports": [{"protocol": "TCP", "port": PROXY_PORT}]},
+        ]),
         opts=opts,
     )

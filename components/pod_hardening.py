@@ -70,6 +70,16 @@ def checkov_skips(reasons: dict[str, str]) -> dict[str, str]:
     return {SKIP_ANNOTATION.format(n=i): f"{check}={why}" for i, (check, why) in enumerate(sorted(reasons.items()), 1)}
 
 
+def network_policy(pod_labels: dict[str, str], ingress: list[dict], egress: list[dict]) -> dict[str, Any]:
+    """Spec of a NetworkPolicy that denies the pods all traffic but the given rules (none: no ingress)."""
+    return {
+        "pod_selector": {"match_labels": pod_labels},
+        "policy_types": ["Ingress", "Egress"],
+        "ingress": ingress,
+        "egress": egress,
+    }
+
+
 def dns_egress() -> dict[str, Any]:
     """Egress rule for cluster DNS (kube-dns / CoreDNS in kube-system)."""
     return {

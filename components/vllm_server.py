@@ -19,6 +19,7 @@ from components.pod_hardening import (
     dns_egress,
     https_egress,
     identity_egress,
+    network_policy,
     pod_security_context,
     resources,
     scratch_volumes,
@@ -135,15 +136,12 @@ class VllmServer(pulumi.ComponentResource):
         k8s.networking.v1.NetworkPolicy(
             f"{name}-network-policy",
             metadata=meta,
-            spec={
-                "pod_selector": {"match_labels": labels},
-                "policy_types": ["Ingress", "Egress"],
-                "ingress": [{
-                    "from": [{"pod_selector": {"match_labels": args.gateway_pod_labels}}],
-                    "ports": [{"protocol": "TCP", "port": PORT}],
-                }],
-                "egress": [dns_egress(), https_egress(), identity_egress(args.cloud)],
-            },
+            spec=network_policy(
+                labels,
+                ingress=[{"from": [{"pod_selector": {"match_labels": args.gateway_pod_labels}}],
+                          "ports": [{"protocol": "TCP", "port": PORT}]}],
+                egress=[dns_egress(), https_egress(), identity_egress(args.cloud)],
+            ),
             opts=child,
         )
         self.url = pulumi.Output.from_input(service_url(args.workload, namespace))
