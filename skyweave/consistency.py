@@ -418,7 +418,7 @@ def _gateway_regions(spec: StackSpec, catalog: Catalog, allowed: dict[str, tuple
             continue
         for route in gateway.routes:
             pin = pinned.get(route.model)
-            if pin and (pin.cloud, region) not in {(pin.cloud, r) for r in pin.regions}:
+            if pin and region not in pin.regions:
                 yield ("gateway", "regions", index), (
                     f"route {route.name!r} is served by workload {route.model!r}, which runs in "
                     f"{', '.join(pin.regions)}, not in {region}; a gateway reaches its self-hosted models in its own cluster"

@@ -79,10 +79,8 @@ def test_plan_cli_writes_manifests_per_component(tmp_path):
     path = write_stack(tmp_path, gpu_stack)
     result = CliRunner().invoke(app, ["plan", str(path), "--manifests", str(tmp_path / "k8s")])
     assert result.exit_code == 0, result.output
-    written = sorted(p.relative_to(tmp_path / "k8s").as_posix() for p in (tmp_path / "k8s").rglob("*.yaml"))
-    assert written == ["test-eu/test-eu-aws-eu-west-1.yaml"]
-    kinds = {d["kind"] for d in documents(tmp_path / "k8s" / written[0])}
-    assert "DaemonSet" in kinds
+    (written,) = (tmp_path / "k8s" / "test-eu").glob("*.yaml")  # the GPU add-ons of the pool's cluster
+    assert {d["kind"] for d in documents(written)} >= {"DaemonSet"}
 
 
 def test_no_secret_value_appears_in_the_plan_the_manifests_or_the_rendered_config(exported):
