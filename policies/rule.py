@@ -38,6 +38,10 @@ class NotConfigured(Exception):
     """The policy config lacks what the policy needs; reported as a finding, never a silent pass."""
 
 
+class CannotVerify(Exception):
+    """The policy cannot judge what it sees (e.g. a resource it cannot price); reported as a finding."""
+
+
 class SkyweaveResourcePolicy(ResourceValidationPolicy):
     """A CrossGuard resource policy that carries its skyweave metadata."""
 
@@ -72,6 +76,8 @@ def resource_policy(meta: PolicyMeta, check: ResourceCheck, types: Iterable[str]
             gate.report(args.urn, cannot_verify(meta, exc))
         except NotConfigured as exc:
             gate.report(args.urn, f"not configured: {exc}")
+        except CannotVerify as exc:
+            gate.report(args.urn, f"cannot verify: {exc}")
 
     return SkyweaveResourcePolicy(meta, validate)
 
@@ -88,6 +94,8 @@ def stack_policy(meta: PolicyMeta, check: StackCheck) -> SkyweaveStackPolicy:
             gate.report(None, cannot_verify(meta, exc))
         except NotConfigured as exc:
             gate.report(None, f"not configured: {exc}")
+        except CannotVerify as exc:
+            gate.report(None, f"cannot verify: {exc}")
 
     return SkyweaveStackPolicy(meta, validate)
 

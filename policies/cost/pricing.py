@@ -11,7 +11,7 @@ from pulumi_policy import StackValidationArgs
 
 from policies.planned import planned_resources
 from policies.props import is_list, is_map
-from policies.rule import NotConfigured
+from policies.rule import CannotVerify, NotConfigured
 from skyweave.catalog import Catalog
 from skyweave.cost import CostContext, CostSummary, estimate
 from skyweave.plan import PlannedResource
@@ -38,7 +38,10 @@ def price(args: StackValidationArgs) -> tuple[StackSpec, list[PlannedResource], 
     """The stack spec, every resource of the stack with its `monthly_usd` set, and the roll-ups."""
     spec, catalog = stack_spec(args.get_config())
     resources = planned_resources(args.resources)
-    return spec, resources, estimate(resources, CostContext(spec, catalog))
+    try:
+        return spec, resources, estimate(resources, CostContext(spec, catalog))
+    except (KeyError, ValueError) as exc:  # a pricing function that cannot price what it was given
+        raise CannotVerify(f"the cost model cannot price the stack: {exc}") from None
 
 
 def _plain(value: Any) -> Any:

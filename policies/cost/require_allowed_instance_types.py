@@ -11,7 +11,7 @@ from pulumi_policy import ResourceValidationArgs
 from policies.meta import PolicyMeta
 from policies.props import dig, items
 from policies.rule import required, resource_policy
-from skyweave.errors import allowed_list, did_you_mean
+from skyweave.errors import allowed_list
 
 META = PolicyMeta(
     id="SKW-COST-004",
@@ -74,10 +74,7 @@ def check(args: ResourceValidationArgs) -> Iterator[str]:
         if not isinstance(value, str) or not value:
             continue  # no explicit type: the cloud's default applies (a launch template may set it instead)
         if not any(fnmatch.fnmatchcase(value, pattern) for pattern in allowed):
-            yield (
-                f"{field} {value!r} is not on the allow-list{did_you_mean(value, allowed)}; "
-                f"use one of: {allowed_list(allowed)}"
-            )
+            yield f"{field} {value!r} is not on the allow-list; use one of: {allowed_list(allowed)}"
 
 
 POLICY = resource_policy(META, check, types=TYPES)
