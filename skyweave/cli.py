@@ -46,8 +46,10 @@ def _commands() -> None:
 def fail_on_bad_input(exc: Exception) -> typer.Exit:
     """Print every problem of a bad stack file, no traceback; exit code 2."""
     problems = exc.problems if isinstance(exc, StackFileError) else [str(exc)]
-    for problem in problems:
-        stderr.print(f"[red]error[/]: {problem}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    for problem in problems:  # escaped: messages quote values like [eu-west-1] that are not markup
+        stderr.print(f"[red]error[/]: {escape(str(problem))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
