@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from skyweave.cli import app
-from skyweave.docs import DOCS_DIR, component_classes, generated_docs, type_token
+from skyweave.docs import DOCS_DIR, component_classes, stale_docs, type_token
 from skyweave.spec import StackSpec
 from skyweave.templates import list_templates, new_stack
 from tests.conftest import ROOT
@@ -20,9 +20,7 @@ runner = CliRunner()
 
 
 def test_committed_docs_are_what_the_sources_generate() -> None:
-    for name, content in generated_docs().items():
-        committed = (DOCS_DIR / name).read_text(encoding="utf-8") if (DOCS_DIR / name).is_file() else None
-        assert committed == content, f"docs/{name} is stale: run `skyweave docs` and commit the result"
+    assert stale_docs() == [], "these docs/ pages are stale: run `skyweave docs` and commit the result"
 
 
 def test_pages_say_they_are_generated_and_how_to_regenerate() -> None:
