@@ -2,9 +2,10 @@
 
 New clusters are private and encrypted by default: EKS with a private API endpoint, secrets encrypted by
 a region-local KMS key, control-plane logs and access entries; GKE VPC-native with private nodes,
-workload identity, shielded nodes and a release channel. Both get a small system node pool, since GPU
-nodes are tainted and cluster services (DNS, autoscaler) need somewhere to run. An existing cluster is
-looked up by name; skyweave then only adds the node identity its pools use.
+secrets encrypted by a region-local Cloud KMS key, workload identity, shielded nodes and a release
+channel. Both get a small system node pool, since GPU nodes are tainted and cluster services (DNS,
+autoscaler) need somewhere to run. An existing cluster is looked up by name; skyweave then only adds the
+node identity its pools use.
 """
 
 from __future__ import annotations

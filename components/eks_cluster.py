@@ -124,7 +124,9 @@ def _network(name: str, args: ClusterArgs, child: pulumi.ResourceOptions) -> dic
     public_routes = aws.ec2.RouteTable(
         f"{name}-public-routes", vpc_id=vpc.id, routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": gateway.id}], opts=child
     )
-    aws.ec2.RouteTableAssociation(f"{name}-public-{zones[0]}-routes", subnet_id=public.id, route_table_id=public_routes.id, opts=child)
+    aws.ec2.RouteTableAssociation(
+        f"{name}-public-{zones[0]}-routes", subnet_id=public.id, route_table_id=public_routes.id, opts=child
+    )
     address = aws.ec2.Eip(f"{name}-nat-ip", domain="vpc", opts=child)
     nat = aws.ec2.NatGateway(
         f"{name}-nat", allocation_id=address.allocation_id, subnet_id=public.id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pulumi
 
@@ -76,6 +77,31 @@ def _efa_interfaces(count: int, security_group_id: pulumi.Input[str] | None) -> 
     ]
 
 
+@dataclass(frozen=True)
+class _GroupPlan:
+    """One managed node group of a pool: its capacity type, instance types and (min, desired, max) nodes."""
+
+    suffix: str
+    capacity_type: str
+    instance_types: list[str] | None
+    sizes: tuple[int, int, int]
+
+
+def _group_plans(args: GpuNodePoolArgs) -> list[_GroupPlan]:
+    whole = (args.min_nodes, args.desired_nodes, args.max_nodes)
+    if args.capacity_block:  # the block's instance type lives in the launch template
+        return [_GroupPlan("block", "CAPACITY_BLOCK", None, whole)]
+    spot_types = [args.instance_type, *args.spot_instance_types]
+    if args.on_demand_base:
+        base = args.on_demand_base
+        burst = (max(args.min_nodes - base, 0), max(args.desired_nodes - base, 0), args.max_nodes - base)
+        return [_GroupPlan("base", "ON_DEMAND", [args.instance_type], (base, base, base)),
+                _GroupPlan("burst", "SPOT", spot_types, burst)]
+    if args.capacity_type == "spot":
+        return [_GroupPlan("spot", "SPOT", spot_types, whole)]
+    return [_GroupPlan("on-demand", "ON_DEMAND", [args.instance_type], whole)]
+
+
 def node_groups(
     name: str, args: GpuNodePoolArgs, cluster: ClusterHandle, child: pulumi.ResourceOptions
 ) -> list[pulumi.Output[str]]:
@@ -90,67 +116,41 @@ def node_groups(
     placement = None
     if args.efa:
         placement = aws.ec2.PlacementGroup(f"{name}-placement", strategy="cluster", opts=child).name
-    base = dict(
+    template = node_launch_template(
+        name, args.ami_family, args.disk_gb, child,
         instance_tags=args.instance_tags, efa_interfaces=args.efa_interfaces,
         security_group_id=cluster.security_group_id, placement_group=placement,
+        instance_type=args.instance_type if args.capacity_block else None,
+        capacity_reservation=args.capacity_reservation, capacity_block=args.capacity_block,
     )
     ami = eks_ami_type(args.accelerator, args.ami_family)
-    groups = []
-    if args.capacity_block:
-        template = node_launch_template(
-            f"{name}-block", args.ami_family, args.disk_gb, child, **base, instance_type=args.instance_type,
-            capacity_reservation=args.capacity_reservation, capacity_block=True,
-        )
-        groups.append(_group(name, "block", args, cluster, subnet_ids, ami, "CAPACITY_BLOCK", None, template,
-                             (args.min_nodes, args.desired_nodes, args.max_nodes), child))
-        return groups
-    template = node_launch_template(
-        name, args.ami_family, args.disk_gb, child, **base,
-        capacity_reservation=args.capacity_reservation if args.capacity_type == "on_demand" else None,
-    )
-    spot_types = [args.instance_type, *args.spot_instance_types]
-    if args.on_demand_base:
-        base_nodes = args.on_demand_base
-        groups.append(_group(name, "base", args, cluster, subnet_ids, ami, "ON_DEMAND", [args.instance_type], template,
-                             (base_nodes, base_nodes, base_nodes), child))
-        burst = (max(args.min_nodes - base_nodes, 0), max(args.desired_nodes - base_nodes, 0), args.max_nodes - base_nodes)
-        groups.append(_group(name, "burst", args, cluster, subnet_ids, ami, "SPOT", spot_types, template, burst, child))
-    elif args.capacity_type == "spot":
-        groups.append(_group(name, "spot", args, cluster, subnet_ids, ami, "SPOT", spot_types, template,
-                             (args.min_nodes, args.desired_nodes, args.max_nodes), child))
-    else:
-        groups.append(_group(name, "on-demand", args, cluster, subnet_ids, ami, "ON_DEMAND", [args.instance_type],
-                             template, (args.min_nodes, args.desired_nodes, args.max_nodes), child))
-    return groups
+    return [_group(name, plan, args, cluster, subnet_ids, ami, template, child) for plan in _group_plans(args)]
 
 
 def _group(
     name: str,
-    suffix: str,
+    plan: _GroupPlan,
     args: GpuNodePoolArgs,
     cluster: ClusterHandle,
     subnet_ids: pulumi.Input,
     ami_type: str,
-    capacity_type: str,
-    instance_types: list[str] | None,
     template: pulumi.Resource,
-    sizes: tuple[int, int, int],
     child: pulumi.ResourceOptions,
 ) -> pulumi.Output[str]:
     import pulumi_aws as aws
 
-    low, desired, high = sizes
+    low, desired, high = plan.sizes
     device = NEURON_DEVICE if is_neuron(args.accelerator) else NVIDIA_GPU
-    labels = _labels(args, CAPACITY_WORDS[capacity_type])
+    labels = _labels(args, CAPACITY_WORDS[plan.capacity_type])
     group = aws.eks.NodeGroup(
-        f"{name}-{suffix}",
+        f"{name}-{plan.suffix}",
         cluster_name=cluster.name,
-        node_group_name=f"{args.workload}-{suffix}"[:63],
+        node_group_name=f"{args.workload}-{plan.suffix}"[:63],
         node_role_arn=cluster.node_identity,
         subnet_ids=subnet_ids,
         ami_type=ami_type,
-        capacity_type=capacity_type,
-        instance_types=instance_types,
+        capacity_type=plan.capacity_type,
+        instance_types=plan.instance_types,
         scaling_config={"min_size": low, "desired_size": desired, "max_size": high},
         launch_template=launch_template_ref(template),
         labels=labels,
@@ -160,7 +160,7 @@ def _group(
         # The cluster autoscaler owns the node count once the group exists.
         opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(ignore_changes=["scalingConfig.desiredSize"])),
     )
-    _autoscaler_hints(f"{name}-{suffix}", group, labels, device, args, child)
+    _autoscaler_hints(f"{name}-{plan.suffix}", group, labels, device, args, child)
     return group.node_group_name
 
 

@@ -58,7 +58,9 @@ def create(name: str, args: ClusterArgs, child: pulumi.ResourceOptions) -> Clust
     account = _node_service_account(name, args, child)
     secrets_key = _secrets_key(name, args, child)
     authorized = [{"cidr_block": nodes_range, "display_name": "cluster nodes"}]
-    authorized += [{"cidr_block": cidr, "display_name": f"authorized-{i}"} for i, cidr in enumerate(args.authorized_networks)]
+    authorized += [
+        {"cidr_block": cidr, "display_name": f"authorized-{i}"} for i, cidr in enumerate(args.authorized_networks)
+    ]
     cluster = gcp.container.Cluster(
         f"{name}-gke",
         name=args.cluster_name,
@@ -149,7 +151,9 @@ def _secrets_key(name: str, args: ClusterArgs, child: pulumi.ResourceOptions) ->
         f"{name}-secrets-key-gke",
         crypto_key_id=key.id,
         role="roles/cloudkms.cryptoKeyEncrypterDecrypter",
-        member=project.number.apply(lambda number: f"serviceAccount:service-{number}@container-engine-robot.iam.gserviceaccount.com"),
+        member=project.number.apply(
+            lambda number: f"serviceAccount:service-{number}@container-engine-robot.iam.gserviceaccount.com"
+        ),
         opts=child,
     )
     return grant.crypto_key_id  # resolves once the grant exists, so the cluster waits for it

@@ -155,7 +155,9 @@ def _pool_zones(
     return candidates[:1] if single else candidates
 
 
-def _offered_zones(ctx: Build, cloud: str, region: str, instance_type: str, invoke: pulumi.InvokeOptions) -> list[str] | None:
+def _offered_zones(
+    ctx: Build, cloud: str, region: str, instance_type: str, invoke: pulumi.InvokeOptions
+) -> list[str] | None:
     offering = ctx.catalog.offering(cloud, region, instance_type)
     if offering and offering.zones:
         return sorted(offering.zones)

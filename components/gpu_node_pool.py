@@ -112,8 +112,11 @@ def _capacity_problem(args: GpuNodePoolArgs) -> str | None:
             return "a capacity block pool runs on its prepaid block, not on spot"
         if not args.capacity_reservation:
             return "a capacity block pool needs the block's reservation ID (cr-...)"
+    if args.capacity_reservation and spot:
+        return "a capacity reservation holds on-demand capacity; spot nodes cannot use it"
     if args.capacity_reservation and len(args.zones) != 1:
-        return f"a capacity reservation is in one zone but the pool spans {len(args.zones)} subnets ({', '.join(args.zones)})"
+        spans = f"{len(args.zones)} subnets ({', '.join(args.zones)})"
+        return f"a capacity reservation is in one zone but the pool spans {spans}"
     if args.spot_instance_types and args.cloud != "aws":
         return "spot instance type diversity is an EKS node group feature"
     return None
@@ -155,7 +158,9 @@ class GpuNodePool(pulumi.ComponentResource):
         self, name: str, args: GpuNodePoolArgs, cluster: ClusterHandle, opts: pulumi.ResourceOptions | None = None
     ):
         if cluster.cloud != args.cloud or cluster.region != args.region:
-            raise ValueError(f"pool {name} is for {args.cloud} {args.region}; the cluster is in {cluster.cloud} {cluster.region}")
+            raise ValueError(
+                f"pool {name} is for {args.cloud} {args.region}; the cluster is in {cluster.cloud} {cluster.region}"
+            )
         super().__init__("skyweave:compute:GpuNodePool", name, args.model_dump(), opts)
         child = pulumi.ResourceOptions(parent=self)
         if args.cloud == "aws":

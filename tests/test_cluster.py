@@ -123,7 +123,8 @@ def test_new_gke_cluster_is_private_vpc_native_with_workload_identity(plan_of) -
     assert inputs["networkingMode"] == "VPC_NATIVE"
     assert inputs["ipAllocationPolicy"] == {"clusterSecondaryRangeName": "pods", "servicesSecondaryRangeName": "services"}
     assert inputs["privateClusterConfig"] == {"enablePrivateNodes": True, "enablePrivateEndpoint": True}
-    assert inputs["masterAuthorizedNetworksConfig"]["cidrBlocks"] == [{"cidrBlock": "10.0.0.0/20", "displayName": "cluster nodes"}]
+    networks = inputs["masterAuthorizedNetworksConfig"]["cidrBlocks"]
+    assert networks == [{"cidrBlock": "10.0.0.0/20", "displayName": "cluster nodes"}]
     assert inputs["workloadIdentityConfig"] == {"workloadPool": "ml-test-123456.svc.id.goog"}
     assert inputs["enableShieldedNodes"] is True
     assert inputs["releaseChannel"] == {"channel": "REGULAR"}
@@ -172,7 +173,8 @@ def test_existing_gke_cluster_gets_a_pool_and_a_node_service_account(plan_of) ->
 
 @pytest.mark.parametrize(("clusters", "error"), [
     ([{"cloud": "gcp", "region": "europe-west4"}], r"clusters\[0\]\.cloud: cloud 'gcp' is not in the stack's clouds"),
-    ([{"cloud": "aws", "region": "us-east-1"}], r"clusters\[0\]\.region: region 'us-east-1' is outside the stack's residency"),
+    ([{"cloud": "aws", "region": "us-east-1"}],
+     r"clusters\[0\]\.region: region 'us-east-1' is outside the stack's residency"),
     ([{"cloud": "aws", "region": "eu-west-1"}, {"cloud": "aws", "region": "eu-west-1"}],
      r"clusters\[1\]: a second entry for aws eu-west-1; one cluster per cloud region"),
     ([{"cloud": "aws", "region": "eu-west-1", "subnets": {"eu-west-1a": "subnet-1"}}],

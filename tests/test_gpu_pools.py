@@ -155,7 +155,8 @@ def test_gke_mig_pool_partitions_h100s(plan_of) -> None:
         "mig", "batch", hardware={"cloud": "gcp", "regions": ["europe-west4"], "instance_type": "a3-highgpu-1g"},
         pool={"gpu_sharing": "mig", "mig_partition": "1g.10gb"},
     )
-    accelerator = plan_of({**GCP, "workloads": [batch]}).one(NODE_POOL, "test-eu-mig-europe-west4").inputs["nodeConfig"]["guestAccelerators"][0]
+    pool = plan_of({**GCP, "workloads": [batch]}).one(NODE_POOL, "test-eu-mig-europe-west4")
+    accelerator = pool.inputs["nodeConfig"]["guestAccelerators"][0]
     assert accelerator["type"] == "nvidia-h100-80gb" and accelerator["gpuPartitionSize"] == "1g.10gb"
 
 
@@ -220,7 +221,8 @@ def test_capacity_block_pool_runs_on_its_reservation_in_one_subnet(plan_of) -> N
      r"workloads\[0\]\.pool\.zone: g2-standard-8 is not offered in europe-west4-d; zones offering it: europe-west4-a"),
     ({**GCP, "workloads": [workload("job", hardware={"cloud": "gcp", "regions": ["europe-west4"],
                                                    "instance_type": "a2-highgpu-1g"},
-                                    pool={"zone": "europe-west4-a", "capacity_reservation": "r1", "capacity_block": True})]},
+                                    pool={"zone": "europe-west4-a", "capacity_reservation": "r1",
+                                          "capacity_block": True})]},
      r"workloads\[0\]\.pool\.capacity_block: capacity blocks are EC2 Capacity Blocks for ML"),
     ({**EU_AWS, "workloads": [workload("job", pool={"capacity_block": True})]},
      r"workloads\[0\]\.pool: capacity_block needs capacity_reservation"),
@@ -248,6 +250,8 @@ POOL = dict(cloud="aws", region="eu-west-1", workload="w", role="training", inst
     ({"capacity_type": "spot"}, "spot capacity for a workload that does not tolerate interruption"),
     ({"offered_zones": ["eu-west-1a"]}, "p4d.24xlarge is not offered in eu-west-1b; zones offering it: eu-west-1a"),
     ({"gpu_sharing": "time_sharing"}, "gpu_sharing time_sharing is available on GKE pools"),
+    ({"capacity_type": "spot", "spot_allowed": True, "capacity_reservation": "cr-1", "zones": ["eu-west-1a"]},
+     "a capacity reservation holds on-demand capacity; spot nodes cannot use it"),
 ])
 def test_pool_arguments_that_cannot_deploy_are_refused(fields, error) -> None:
     with pytest.raises(ValidationError, match=f"workload w in eu-west-1: {error}"):
