@@ -58,11 +58,11 @@ def templates() -> None:
     except TemplateError as exc:
         raise _fail(exc.problems) from None
     for template in found:
-        table = Table(title=f"{template.name}: {template.description}", title_justify="left", show_edge=False)
+        table = Table(title=escape(f"{template.name}: {template.description}"), title_justify="left", show_edge=False)
         for column in ("parameter", "type and default", "what it sets"):
             table.add_column(column, overflow="fold")
         for param in template.params:
-            table.add_row(param.name, param.describe(), param.help)
+            table.add_row(param.name, escape(param.describe()), escape(param.help))
         stdout.print(table)
         stdout.print()
     stdout.print("Fork one: skyweave new TEMPLATE --name NAME [--set key=value ...]", highlight=False)

@@ -57,6 +57,7 @@ def test_every_template_is_listed_with_its_parameters() -> None:
         for param in template.params:
             assert param.name in result.stdout
     assert "cloud" in result.stdout and "one of aws, gcp" in result.stdout
+    assert "list, default [ml-platform-alerts@example.com]" in result.stdout
 
 
 @pytest.mark.parametrize("template", TEMPLATES)
