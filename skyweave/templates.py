@@ -2,13 +2,14 @@
 
 A template is `stacks/templates/<name>.yaml.j2` (a commented stack file with Jinja2 placeholders) and
 `<name>.params.yaml` beside it, the one place that declares its parameters: type, default, help. Values
-are rendered as YAML scalars, so a parameter can never inject keys. The rendered text is validated like
-any stack file (schema and catalog checks) before anything is written, and existing files are never
-overwritten.
+are rendered as YAML scalars, so a parameter can never inject keys. The rendered text is validated as the
+plan would validate it (schema, catalog checks, hardware that fits every pool) before anything is written,
+and existing files are never overwritten.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,11 +18,12 @@ from typing import Any
 
 import jinja2
 import jinja2.meta
+from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from skyweave.errors import StackFileError, allowed_list, did_you_mean
-from skyweave.spec import StackSpec
+from skyweave.spec import Slug, StackSpec
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "stacks" / "templates"
@@ -31,7 +33,6 @@ STACKS_DIR = "stacks"
 # Editors validate and complete stack files against the committed schema; the path is relative to the file.
 SCHEMA_LINE = re.compile(r"^# yaml-language-server: \$schema=.*$", re.MULTILINE)
 STACK_SCHEMA_LINE = "# yaml-language-server: $schema=../docs/stack-file.schema.json"
-_NAME = re.compile(r"^[a-z][a-z0-9-]{0,38}[a-z0-9]$")  # the stack-file `name` slug; also a file name
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@/+:-]*(?<!:)$")
 _BOOLEANS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
 PARAM_TYPES = ("string", "integer", "number", "boolean", "list")
@@ -73,9 +74,12 @@ class Param:
                 raise ValueError(f"{raw!r} is not an integer") from None
         if self.type == "number":
             try:
-                return float(raw)
+                value = float(raw)
             except ValueError:
-                raise ValueError(f"{raw!r} is not a number") from None
+                value = math.nan
+            if not math.isfinite(value):
+                raise ValueError(f"{raw!r} is not a number")
+            return value
         if self.type == "boolean":
             if raw.lower() not in _BOOLEANS:
                 raise ValueError(f"{raw!r} is not a boolean; use true or false")
@@ -249,10 +253,12 @@ def render(template: Template, name: str, values: dict[str, Any]) -> str:
 def new_stack(template_name: str, name: str, sets: Iterable[str] = (), project_dir: Path = Path("."),
               directory: Path = TEMPLATES_DIR) -> NewStack:
     """Render a template for a new environment and validate it; TemplateError if anything is wrong."""
-    if not _NAME.match(name):
+    try:  # the stack's `name`, checked before it becomes part of a file path
+        TypeAdapter(Slug).validate_python(name)
+    except ValidationError:
         raise TemplateError([
             f"--name {name!r}: use lowercase letters, digits and '-', starting with a letter (2-40 characters)"
-        ])
+        ]) from None
     if not (project_dir / "Pulumi.yaml").is_file():
         raise TemplateError([f"{project_dir.resolve()} has no Pulumi.yaml: run skyweave new in the skyweave project "
                              "or pass --project-dir"])

@@ -147,6 +147,7 @@ def test_an_existing_pulumi_stack_file_stops_new_before_anything_is_written(proj
         (["--set", "tem=search"], "--set tem: unknown parameter (did you mean 'team'?); inference-eu takes: "),
         (["--set", "monthly_cap_usd=lots"], "--set monthly_cap_usd: 'lots' is not a number (type number)"),
         (["--set", "max_nodes=2.5"], "--set max_nodes: '2.5' is not an integer (type integer)"),
+        (["--set", "monthly_cap_usd=inf"], "--set monthly_cap_usd: 'inf' is not a number (type number)"),
         (["--set", "team"], "--set team: write key=value, e.g. --set team=search"),
         (["--set", "name=other"], "--set name: the stack name is given with --name"),
     ],
