@@ -13,6 +13,7 @@ import hashlib
 
 import pulumi
 
+from components import pod_hardening as hardening
 from components.gateway_config import (
     DATABASE_ENV,
     PROXY_PORT,
@@ -22,17 +23,6 @@ from components.gateway_config import (
     secret_env,
 )
 from components.gateway_teams import sync_teams
-from components.pod_hardening import (
-    checkov_skips,
-    container_security_context,
-    dns_egress,
-    https_egress,
-    identity_egress,
-    network_policy,
-    pod_security_context,
-    resources,
-    scratch_volumes,
-)
 from components.vllm_server import PORT as VLLM_PORT
 from components.vllm_server import VllmServer
 
@@ -89,7 +79,7 @@ class Gateway(pulumi.ComponentResource):
         owned = _pulumi_secret(name, args, meta, in_namespace)
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata={**meta, "annotations": checkov_skips(PROXY_SKIPS)},
+            metadata={**meta, "annotations": hardening.checkov_skips(PROXY_SKIPS)},
             spec={
                 "replicas": args.min_replicas,
                 "selector": {"match_labels": labels},
@@ -166,7 +156,7 @@ def _pulumi_secret(name: str, args: GatewayArgs, meta: dict, opts: pulumi.Resour
 
 
 def _pod(args: GatewayArgs, labels: dict[str, str]) -> dict:
-    volumes, mounts = scratch_volumes({"tmp": "/tmp"})
+    volumes, mounts = hardening.scratch_volumes({"tmp": "/tmp"})
     volumes.append({"name": "config", "config_map": {"name": f"{APP}-config"}})
     mounts.append({"name": "config", "mount_path": "/etc/litellm", "read_only": True})
     env = {
@@ -185,7 +175,7 @@ def _pod(args: GatewayArgs, labels: dict[str, str]) -> dict:
     return {
         "service_account_name": APP,
         "automount_service_account_token": False,
-        "security_context": pod_security_context(),
+        "security_context": hardening.pod_security_context(),
         "termination_grace_period_seconds": 90,
         "topology_spread_constraints": spread,
         "volumes": volumes,
@@ -196,8 +186,8 @@ def _pod(args: GatewayArgs, labels: dict[str, str]) -> dict:
             "args": ["--config", CONFIG_PATH, "--port", str(PORT)],
             "ports": [{"name": "http", "container_port": PORT, "protocol": "TCP"}],
             "env": [{"name": k, "value": v} for k, v in env.items()] + [secret_env(s) for s in args.secrets],
-            "resources": resources(args.pod_cpu, args.pod_memory_gib),
-            "security_context": container_security_context(),
+            "resources": hardening.resources(args.pod_cpu, args.pod_memory_gib),
+            "security_context": hardening.container_security_context(),
             "volume_mounts": mounts,
             "startup_probe": _probe("/health/readiness", period=10, failures=30),
             "readiness_probe": _probe("/health/readiness", period=10, failures=3),
@@ -212,7 +202,7 @@ def _probe(path: str, period: int, failures: int) -> dict:
 
 
 def _network_policy(args: GatewayArgs, labels: dict[str, str]) -> dict:
-    egress = [dns_egress(), https_egress(), identity_egress(args.cloud)]
+    egress = hardening.cloud_egress(args.cloud)
     if args.self_hosted:
         egress.append({"to": [{"pod_selector": {"match_labels": {"app.kubernetes.io/name": "vllm"}}}],
                        "ports": [{"protocol": "TCP", "port": VLLM_PORT}]})
@@ -223,4 +213,4 @@ def _network_policy(args: GatewayArgs, labels: dict[str, str]) -> dict:
         egress.append({"to": outside, "ports": [{"protocol": "TCP", "port": 5432}]})
     # Callers anywhere in the cluster; the master key or a virtual key authenticates them.
     callers = [{"from": [{"namespace_selector": {}}], "ports": [{"protocol": "TCP", "port": PORT}]}]
-    return network_policy(labels, ingress=callers, egress=egress)
+    return hardening.network_policy(labels, ingress=callers, egress=egress)

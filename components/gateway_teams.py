@@ -12,15 +12,8 @@ import json
 
 import pulumi
 
+from components import pod_hardening as hardening
 from components.gateway_config import MASTER_KEY_ENV, PROXY_PORT, GatewayArgs, secret_env
-from components.pod_hardening import (
-    checkov_skips,
-    container_security_context,
-    dns_egress,
-    network_policy,
-    pod_security_context,
-    scratch_volumes,
-)
 
 CURL_IMAGE = "curlimages/curl:8.11.1"
 SYNC_SCRIPT = """#!/bin/sh
@@ -65,19 +58,19 @@ def sync_teams(name: str, args: GatewayArgs, gateway_url: pulumi.Input[str], gat
     meta = {"name": f"litellm-teams-{digest}", "namespace": args.namespace, "labels": labels}
     k8s.core.v1.ConfigMap(f"{name}-teams", metadata=meta, data=data, opts=opts)
     master_key = next(s for s in args.secrets if s.env == MASTER_KEY_ENV)
-    volumes, mounts = scratch_volumes({"tmp": "/tmp"})
+    volumes, mounts = hardening.scratch_volumes({"tmp": "/tmp"})
     volumes.append({"name": "teams", "config_map": {"name": meta["name"]}})
     mounts.append({"name": "teams", "mount_path": "/teams", "read_only": True})
     k8s.batch.v1.Job(
         f"{name}-team-sync",
-        metadata={**meta, "annotations": checkov_skips(JOB_SKIPS)},
+        metadata={**meta, "annotations": hardening.checkov_skips(JOB_SKIPS)},
         spec={
             "backoff_limit": 4,
             "active_deadline_seconds": 900,
             "template": {"metadata": {"labels": labels}, "spec": {
                 "restart_policy": "Never",
                 "automount_service_account_token": False,
-                "security_context": pod_security_context(),
+                "security_context": hardening.pod_security_context(),
                 "volumes": volumes,
                 "containers": [{
                     "name": "sync",
@@ -87,7 +80,7 @@ def sync_teams(name: str, args: GatewayArgs, gateway_url: pulumi.Input[str], gat
                     "env": [{"name": "GATEWAY_URL", "value": gateway_url}, secret_env(master_key)],
                     "resources": {"requests": {"cpu": "50m", "memory": "32Mi"},
                                   "limits": {"cpu": "200m", "memory": "64Mi"}},
-                    "security_context": container_security_context(),
+                    "security_context": hardening.container_security_context(),
                     "volume_mounts": mounts,
                 }],
             }},
@@ -97,8 +90,8 @@ def sync_teams(name: str, args: GatewayArgs, gateway_url: pulumi.Input[str], gat
     k8s.networking.v1.NetworkPolicy(
         f"{name}-team-sync-network-policy",
         metadata=meta,
-        spec=network_policy(labels, ingress=[], egress=[
-            dns_egress(),
+        spec=hardening.network_policy(labels, ingress=[], egress=[
+            hardening.dns_egress(),
             {"to": [{"pod_selector": {"match_labels": gateway_labels}}], "ports": [{"protocol": "TCP", "port": PROXY_PORT}]},
         ]),
         opts=opts,

@@ -102,6 +102,11 @@ def identity_egress(cloud: str) -> dict[str, Any]:
     }
 
 
+def cloud_egress(cloud: str) -> list[dict[str, Any]]:
+    """What a pod that calls cloud APIs needs: cluster DNS, HTTPS out, and its identity endpoint."""
+    return [dns_egress(), https_egress(), identity_egress(cloud)]
+
+
 def https_egress() -> dict[str, Any]:
     """Egress on 443 to anywhere outside the cluster's link-local range: cloud APIs and object stores."""
     return {

@@ -13,17 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from components.pod_hardening import (
-    checkov_skips,
-    container_security_context,
-    dns_egress,
-    https_egress,
-    identity_egress,
-    network_policy,
-    pod_security_context,
-    resources,
-    scratch_volumes,
-)
+from components import pod_hardening as hardening
 
 VLLM_IMAGE = "vllm/vllm-openai:v0.12.0"
 """Pinned vLLM release; its image bundles runai-model-streamer with the S3 and GCS back ends."""
@@ -117,7 +107,7 @@ class VllmServer(pulumi.ComponentResource):
         )
         k8s.apps.v1.Deployment(
             f"{name}-deployment",
-            metadata={**meta, "annotations": checkov_skips(IMAGE_SKIPS)},
+            metadata={**meta, "annotations": hardening.checkov_skips(IMAGE_SKIPS)},
             spec={
                 "replicas": args.replicas,
                 "selector": {"match_labels": labels},
@@ -136,11 +126,11 @@ class VllmServer(pulumi.ComponentResource):
         k8s.networking.v1.NetworkPolicy(
             f"{name}-network-policy",
             metadata=meta,
-            spec=network_policy(
+            spec=hardening.network_policy(
                 labels,
                 ingress=[{"from": [{"pod_selector": {"match_labels": args.gateway_pod_labels}}],
                           "ports": [{"protocol": "TCP", "port": PORT}]}],
-                egress=[dns_egress(), https_egress(), identity_egress(args.cloud)],
+                egress=hardening.cloud_egress(args.cloud),
             ),
             opts=child,
         )
@@ -152,12 +142,12 @@ def _pod(args: VllmServerArgs, app: str) -> dict:
     scratch = {"tmp": "/tmp", "cache": "/cache", "dshm": "/dev/shm"}
     # NCCL exchanges tensors through shared memory between tensor-parallel workers.
     shm = "16Gi" if args.gpus_per_replica > 1 else "1Gi"
-    volumes, mounts = scratch_volumes(scratch, memory={"dshm": shm})
+    volumes, mounts = hardening.scratch_volumes(scratch, memory={"dshm": shm})
     probe = {"http_get": {"path": "/health", "port": "http"}}
     return {
         "service_account_name": app,
         "automount_service_account_token": False,
-        "security_context": pod_security_context(),
+        "security_context": hardening.pod_security_context(),
         "node_selector": args.node_selector,
         "tolerations": [GPU_TOLERATION],
         "termination_grace_period_seconds": 60,
@@ -170,8 +160,8 @@ def _pod(args: VllmServerArgs, app: str) -> dict:
             "args": _serve_args(args),
             "env": [{"name": k, "value": v} for k, v in _env(args).items()],
             "ports": [{"name": "http", "container_port": PORT, "protocol": "TCP"}],
-            "resources": resources(args.cpu, args.memory_gib, {"nvidia.com/gpu": str(args.gpus_per_replica)}),
-            "security_context": container_security_context(),
+            "resources": hardening.resources(args.cpu, args.memory_gib, {"nvidia.com/gpu": str(args.gpus_per_replica)}),
+            "security_context": hardening.container_security_context(),
             "volume_mounts": mounts,
             # Streaming tens of GB of weights and compiling CUDA graphs takes minutes.
             "startup_probe": {**probe, "period_seconds": 10, "failure_threshold": 120},
