@@ -8,9 +8,9 @@ whole GPUs; only gateway pods may reach them.
 
 from __future__ import annotations
 
-import pulumi
 from typing import Literal
 
+import pulumi
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from components import pod_hardening as hardening
