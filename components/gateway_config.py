@@ -286,6 +286,10 @@ def _problems(config: dict) -> list[str]:
         for rule in router.get(kind) or []:
             for source, targets in (rule.items() if isinstance(rule, dict) else [(rule, [])]):
                 problems += [f"{kind}: {name!r} is not a model_name" for name in [source, *targets] if name not in names]
+    for provider, budget in (router.get("provider_budget_config") or {}).items():
+        limit = budget.get("budget_limit") if isinstance(budget, dict) else None
+        if not (isinstance(limit, int | float) and limit > 0 and isinstance(budget.get("time_period"), str)):
+            problems.append(f"provider_budget_config.{provider} needs a positive budget_limit and a time_period")
     limited = any(("rpm" in m["litellm_params"] or "tpm" in m["litellm_params"]) for m in models if isinstance(m, dict))
     if limited and "enforce_model_rate_limits" not in (router.get("optional_pre_call_checks") or []):
         problems.append("rpm/tpm limits are set but not enforced (enforce_model_rate_limits is missing)")

@@ -68,6 +68,8 @@ def test_a_valid_config_passes():
     (("master_key: os.environ/LITELLM_MASTER_KEY", "master_key: sk-1234"),
      "general_settings.master_key must be an os.environ/ reference"),
     (("model_list:", "models:"), "unknown section 'models'"),
+    (("  num_retries: 2", "  num_retries: 2\n  provider_budget_config: {bedrock: {budget_limit: -5, time_period: 1mo}}"),
+     "provider_budget_config.bedrock needs a positive budget_limit and a time_period"),
 ])
 def test_unusable_configs_are_refused_with_the_reason(change, problem):
     with pytest.raises(GatewayConfigError, match="rendered LiteLLM config is unusable") as raised:
