@@ -8,8 +8,9 @@ from typing import Any
 
 from policies.props import arn_region, dig, is_list, items, known_strings, provider_region, zone_region
 
-# Inputs that place a resource (beyond the provider's region): own region/location/zone overrides.
-_OWN_PLACEMENT = ("region", "location", "zone", "availabilityZone")
+# A resource's own region/location replaces its provider's region; zones add to whichever applies.
+_OWN_REGION = ("region", "location")
+_OWN_PLACEMENT = (*_OWN_REGION, "zone", "availabilityZone")
 _OWN_PLACEMENT_LISTS = ("nodeLocations", "availabilityZones", "locations")
 # Nested placement inputs of particular types (wire names).
 _NESTED_PLACEMENT: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -27,17 +28,19 @@ _MULTI_REGION_CONTAINERS = {"gcp:storage/bucket:Bucket"}
 def placements(type_token: str, props: Mapping[str, Any], args: Any) -> list[tuple[str, str]]:
     """`(what, location)` pairs saying where the resource is and where the resources it references are.
 
-    A resource's own region/location inputs override its provider's region; without them the provider's
-    region places it.
+    A resource's own `region`/`location` input overrides its provider's region; without one the provider's
+    region places it. Zones and node locations count on top of either.
     """
     own = list(_own_placements(type_token, props))
     if type_token in _MULTI_REGION_CONTAINERS and dig(props, "customPlacementConfig", "dataLocations"):
         # A custom dual-region names its multi-region as location; the data locations are what counts.
         own = [(what, where) for what, where in own if what != "location"]
-    if not own:
+    if not any(what in _OWN_REGION for what, _ in own) and not (
+        type_token in _MULTI_REGION_CONTAINERS and dig(props, "customPlacementConfig", "dataLocations")
+    ):
         region = provider_region(args)
         if region:
-            own = [(f"provider region (provider {args.provider.name})", region)]
+            own.insert(0, (f"provider region (provider {args.provider.name})", region))
     return own + list(_references(type_token, props))
 
 
