@@ -33,14 +33,15 @@ class FleetError(ValueError):
     """A pool or cluster cannot be built as the stack asks; the message says what to change."""
 
 
-def declare_gpu_fleet(ctx: Build) -> None:
-    """Clusters, GPU pools and add-ons for the stack's inference, training and batch workloads."""
+def declare_gpu_fleet(ctx: Build) -> dict[tuple[str, str], Cluster]:
+    """Clusters, GPU pools and add-ons for the stack's inference, training and batch workloads; returns
+    the clusters by (cloud, region), for what else runs on them."""
     from skyweave.selector import SelectionError, select_stack
 
     spec = ctx.spec
     workloads = [w for w in spec.workloads if w.kind in POOL_KINDS]
     if not workloads:
-        return
+        return {}
     try:
         selections = select_stack(spec.model_copy(update={"workloads": workloads}), ctx.catalog)
     except SelectionError as exc:
@@ -49,11 +50,10 @@ def declare_gpu_fleet(ctx: Build) -> None:
     for workload, selection in zip(workloads, selections):
         for region in selection.pick.regions:
             by_region[(selection.pick.cloud, region)].append((workload, selection.pick))
-    for (cloud, region), members in by_region.items():
-        _region_fleet(ctx, cloud, region, members)
+    return {place: _region_fleet(ctx, *place, members) for place, members in by_region.items()}
 
 
-def _region_fleet(ctx: Build, cloud: str, region: str, members: list[tuple[Workload, Placement]]) -> None:
+def _region_fleet(ctx: Build, cloud: str, region: str, members: list[tuple[Workload, Placement]]) -> Cluster:
     spec = ctx.spec
     settings = _cluster_settings(spec, cloud, region)
     opts = ctx.opts(cloud, region)
@@ -89,6 +89,7 @@ def _region_fleet(ctx: Build, cloud: str, region: str, members: list[tuple[Workl
             raise FleetError(str(exc)) from None
     if cloud == "aws":
         _addons(name, settings, pools, cluster)
+    return cluster
 
 
 def _pool_args(

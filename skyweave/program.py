@@ -27,6 +27,8 @@ class Build:
     providers: Providers
     storage: dict[str, Any] = field(default_factory=dict)
     """Stack buckets by name (`components.compliant_storage.StoredBucket`), once `_storage` has run."""
+    clusters: dict[tuple[str, str], Any] = field(default_factory=dict)
+    """GPU clusters by (cloud, region) (`components.cluster.Cluster`), once `_gpu_pools` has run."""
 
     def home_region(self, cloud: str) -> str:
         """Where stack-wide resources of a cloud live: the stack's home region, else its first allowed one."""
@@ -55,7 +57,7 @@ def _gpu_pools(ctx: Build) -> None:
     from skyweave.plan import PlanError
 
     try:
-        declare_gpu_fleet(ctx)
+        ctx.clusters.update(declare_gpu_fleet(ctx))
     except FleetError as exc:
         raise PlanError(str(exc)) from None
 
