@@ -175,7 +175,8 @@ class CompliantBucketArgs(_Args):
         outside = [p for p in places if p not in self.allowed_regions]
         if outside:
             raise ValueError(
-                f"bucket {self.purpose}: {', '.join(outside)} outside the allowed regions ({', '.join(self.allowed_regions)})"
+                f"bucket {self.purpose}: {', '.join(outside)} outside the allowed regions "
+                f"({', '.join(self.allowed_regions)})"
             )
         return self
 
@@ -263,7 +264,7 @@ def declare_storage(ctx: Build) -> dict[str, StoredBucket]:
         )
         replica, pair, key = None, None, keys[cloud, region].key_id
         for other in bucket.replication_regions:
-            if cloud == "aws":
+            if cloud == "aws":  # the replica is a bucket of its own region, under that region's key and logs
                 copy = CompliantBucket(
                     bucket_logical_name(spec.name, bucket.name, other),
                     CompliantBucketArgs(**common, region=other, key_id=keys[cloud, other].key_id,
@@ -271,7 +272,7 @@ def declare_storage(ctx: Build) -> dict[str, StoredBucket]:
                     ctx.opts(cloud, other),
                 )
                 replica = Replica(region=other, bucket_arn=copy.bucket_arn, key_id=copy.key_id)
-            else:
+            else:  # one GCS dual-region bucket, keyed in the multi-region holding both regions
                 location, key_location = dual_region(ctx.catalog, region, other)
                 pair, key = (other, location), key_of(cloud, region, key_location).key_id
         made = CompliantBucket(
@@ -291,8 +292,10 @@ def _keys(ctx: Build):
 
     def key(cloud: str, region: str, location: str) -> StorageKey:
         if (cloud, location) not in made:
-            args = StorageKeyArgs(cloud=cloud, stack_name=ctx.spec.name, gcp_project=ctx.spec.gcp_project, location=location)
-            made[cloud, location] = StorageKey(f"{ctx.spec.name}-{cloud}-{location}-storage-key", args, ctx.opts(cloud, region))
+            spec = ctx.spec
+            args = StorageKeyArgs(cloud=cloud, stack_name=spec.name, gcp_project=spec.gcp_project, location=location)
+            name = f"{spec.name}-{cloud}-{location}-storage-key"
+            made[cloud, location] = StorageKey(name, args, ctx.opts(cloud, region))
         return made[cloud, location]
 
     return key

@@ -65,7 +65,9 @@ def storage_logs(
         region.upper(), args.key_id, child, classification=args.classification, log_bucket=logs.name,
         retention=(AUDIT_RETENTION_DAYS, True), cold_after_days=90,
     )
-    audited = " OR ".join(f'resource.labels.bucket_name="{gcs_bucket_name(project, stack, p)}"' for p in args.audited_buckets)
+    audited = " OR ".join(
+        f'resource.labels.bucket_name="{gcs_bucket_name(project, stack, p)}"' for p in args.audited_buckets
+    )
     sink = gcp.logging.ProjectSink(
         f"{name}-audit-sink",
         name=f"{args.stack_name}-{args.region}-storage-audit",
@@ -87,7 +89,9 @@ def storage_logs(
     return logs.name, audit.name
 
 
-def data_bucket(name: str, args: CompliantBucketArgs, child: pulumi.ResourceOptions) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+def data_bucket(
+    name: str, args: CompliantBucketArgs, child: pulumi.ResourceOptions
+) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
     location, data_locations = args.region.upper(), None
     if args.dual_region:
         second, location = args.dual_region
@@ -133,7 +137,9 @@ def _hardened(
         public_access_prevention="enforced",
         encryption={"default_kms_key_name": key_id},
         versioning={"enabled": versioning},
-        retention_policy={"retention_period": str(retention[0] * DAY_SECONDS), "is_locked": retention[1]} if retention else None,
+        retention_policy=(
+            {"retention_period": str(retention[0] * DAY_SECONDS), "is_locked": retention[1]} if retention else None
+        ),
         soft_delete_policy={"retention_duration_seconds": soft_delete_days * DAY_SECONDS},
         logging={"log_bucket": log_bucket, "log_object_prefix": physical} if log_bucket is not None else None,
         lifecycle_rules=rules,

@@ -37,6 +37,20 @@ def _account(child: pulumi.ResourceOptions) -> pulumi.Output[str]:
     return aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=child.parent)).account_id
 
 
+def service_role(name: str, service: str, description: str, child: pulumi.ResourceOptions) -> aws.iam.Role:
+    """A role that only the given AWS service, acting for this account, may assume."""
+    return aws.iam.Role(
+        name,
+        description=description,
+        assume_role_policy=_account(child).apply(lambda acct: json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
+                           "Condition": {"StringEquals": {"aws:SourceAccount": acct}}}],
+        })),
+        opts=child,
+    )
+
+
 def storage_key(name: str, args: StorageKeyArgs, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
     account = _account(child)
     key = aws.kms.Key(
@@ -48,7 +62,8 @@ def storage_key(name: str, args: StorageKeyArgs, child: pulumi.ResourceOptions) 
         policy=account.apply(lambda acct: json.dumps(_key_policy(acct))),
         opts=protected(child),
     )
-    aws.kms.Alias(f"{name}-alias", name=f"alias/skyweave/{args.stack_name}/storage", target_key_id=key.key_id, opts=child)
+    aws.kms.Alias(f"{name}-alias", name=f"alias/skyweave/{args.stack_name}/storage", target_key_id=key.key_id,
+                  opts=child)
     return key.arn
 
 
@@ -61,7 +76,8 @@ def _key_policy(account: str) -> dict:
              "Action": "kms:*", "Resource": "*"},
             {"Sid": "ServerAccessLogDelivery", "Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
              "Action": "kms:GenerateDataKey", "Resource": "*", "Condition": own_account},
-            {"Sid": "CloudTrailEncryptsAuditLogs", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
+            {"Sid": "CloudTrailEncryptsAuditLogs", "Effect": "Allow",
+             "Principal": {"Service": "cloudtrail.amazonaws.com"},
              "Action": ["kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*",
              "Condition": {**own_account, "StringLike": {
                  "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account}:trail/*"}}},
@@ -76,7 +92,9 @@ def storage_logs(
     logs, _ = _hardened(
         log_bucket_logical_name(stack, "access-logs", region), (stack, "access-logs"), region, args.key_id, child,
         classification=args.classification,
-        grants=lambda arn, acct: [_service_put("ServerAccessLogDelivery", "logging.s3.amazonaws.com", f"{arn}/*", acct)],
+        grants=lambda arn, acct: [
+            _service_put("ServerAccessLogDelivery", "logging.s3.amazonaws.com", f"{arn}/*", acct)
+        ],
         cold_after_days=90,
     )
     if not args.audited_buckets:
@@ -87,7 +105,9 @@ def storage_logs(
         classification=args.classification,
         log_bucket=logs.bucket,
         lock=("compliance", AUDIT_RETENTION_DAYS),
-        grants=lambda arn, acct: _cloudtrail_grants(arn, acct, f"arn:aws:cloudtrail:{region}:{acct}:trail/{trail_name}"),
+        grants=lambda arn, acct: _cloudtrail_grants(
+            arn, acct, f"arn:aws:cloudtrail:{region}:{acct}:trail/{trail_name}"
+        ),
         cold_after_days=90,
     )
     audited = account.apply(lambda acct: [
@@ -123,7 +143,8 @@ def _service_put(sid: str, service: str, resource: str, account: str, **conditio
 
 def _cloudtrail_grants(arn: str, account: str, trail_arn: str) -> list[dict]:
     from_trail = {"StringEquals": {"aws:SourceArn": trail_arn}}
-    write = _service_put("CloudTrailWrites", "cloudtrail.amazonaws.com", f"{arn}/cloudtrail/AWSLogs/{account}/*", account)
+    logs = f"{arn}/cloudtrail/AWSLogs/{account}/*"
+    write = _service_put("CloudTrailWrites", "cloudtrail.amazonaws.com", logs, account)
     write["Condition"] = {"StringEquals": {"aws:SourceArn": trail_arn, "s3:x-amz-acl": "bucket-owner-full-control"}}
     return [
         {"Sid": "CloudTrailChecksAcl", "Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"},
@@ -160,7 +181,9 @@ def _hardened(
         f"{name}-public-access", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
         ignore_public_acls=True, restrict_public_buckets=True, opts=child,
     )
-    aws.s3.BucketOwnershipControls(f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child)
+    aws.s3.BucketOwnershipControls(
+        f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=child
+    )
     aws.s3.BucketServerSideEncryptionConfiguration(
         f"{name}-encryption",
         bucket=bucket.id,
@@ -175,7 +198,9 @@ def _hardened(
         f"{name}-policy",
         bucket=bucket.id,
         policy=pulumi.Output.all(bucket.arn, key_arn, account).apply(
-            lambda v: json.dumps({"Version": "2012-10-17", "Statement": _baseline_statements(v[0], v[1]) + grants(v[0], v[2])})
+            lambda v: json.dumps(
+                {"Version": "2012-10-17", "Statement": _baseline_statements(v[0], v[1]) + grants(v[0], v[2])}
+            )
         ),
         opts=child,
     )
@@ -211,7 +236,8 @@ def _baseline_statements(arn: str, key_arn: str) -> list[dict]:
          "Resource": [arn, f"{arn}/*"], "Condition": {"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
         # Uploads without encryption headers get the bucket's default key; any other encryption is refused.
         {"Sid": "DenyOtherEncryption", "Effect": "Deny", "Principal": everyone, "Action": "s3:PutObject",
-         "Resource": f"{arn}/*", "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}},
+         "Resource": f"{arn}/*",
+         "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}},
         {"Sid": "DenyOtherKeys", "Effect": "Deny", "Principal": everyone, "Action": "s3:PutObject",
          "Resource": f"{arn}/*",
          "Condition": {"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": key_arn}}},
@@ -226,12 +252,16 @@ def _lifecycle(cold_after_days: int | None, versioning: bool) -> list[dict]:
         colder = {"id": "colder-storage", "status": "Enabled", "filter": everything,
                   "transitions": [{"days": cold_after_days, "storage_class": "GLACIER_IR"}]}
         if versioning:
-            colder["noncurrent_version_transitions"] = [{"noncurrent_days": cold_after_days, "storage_class": "GLACIER_IR"}]
+            colder["noncurrent_version_transitions"] = [
+                {"noncurrent_days": cold_after_days, "storage_class": "GLACIER_IR"}
+            ]
         rules.append(colder)
     return rules
 
 
-def data_bucket(name: str, args: CompliantBucketArgs, child: pulumi.ResourceOptions) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+def data_bucket(
+    name: str, args: CompliantBucketArgs, child: pulumi.ResourceOptions
+) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
     bucket, _ = _hardened(
         name, (args.stack_name, args.purpose), args.region, args.key_id, child,
         classification=args.classification,
@@ -247,17 +277,8 @@ def data_bucket(name: str, args: CompliantBucketArgs, child: pulumi.ResourceOpti
 
 def _replicate(name: str, args: CompliantBucketArgs, bucket: aws.s3.Bucket, child: pulumi.ResourceOptions) -> None:
     replica = args.replica
-    account = _account(child)
-    role = aws.iam.Role(
-        f"{name}-replication",
-        description=f"S3 replicates {args.purpose} of {args.stack_name} to {replica.region}",
-        assume_role_policy=account.apply(lambda acct: json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole",
-                           "Condition": {"StringEquals": {"aws:SourceAccount": acct}}}],
-        })),
-        opts=child,
-    )
+    role = service_role(f"{name}-replication", "s3.amazonaws.com",
+                        f"S3 replicates {args.purpose} of {args.stack_name} to {replica.region}", child)
     aws.iam.RolePolicy(
         f"{name}-replication",
         role=role.id,
@@ -276,13 +297,16 @@ def _replicate(name: str, args: CompliantBucketArgs, bucket: aws.s3.Bucket, chil
             "filter": {"prefix": ""},
             "delete_marker_replication": {"status": "Enabled"},
             "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
-            "destination": {"bucket": replica.bucket_arn, "encryption_configuration": {"replica_kms_key_id": replica.key_id}},
+            "destination": {"bucket": replica.bucket_arn,
+                            "encryption_configuration": {"replica_kms_key_id": replica.key_id}},
         }],
         opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[role])),
     )
 
 
-def _replication_policy(source: str, target: str, source_key: str, target_key: str, source_region: str, target_region: str) -> dict:
+def _replication_policy(
+    source: str, target: str, source_key: str, target_key: str, source_region: str, target_region: str
+) -> dict:
     return {
         "Version": "2012-10-17",
         "Statement": [

@@ -13,6 +13,7 @@ import re
 import pulumi
 import pulumi_aws as aws
 
+from components.s3_storage import service_role
 from components.serverless_endpoint import ServerlessEndpointArgs
 
 VARIANT = "primary"
@@ -28,16 +29,8 @@ def sagemaker_endpoint(name: str, args: ServerlessEndpointArgs, child: pulumi.Re
     is_async = args.kind == "aws-sagemaker-async"
     topics = [aws.sns.Topic(f"{name}-{outcome}", kms_master_key_id=args.key_id, opts=child)
               for outcome in ("succeeded", "failed")] if is_async else []
-    role = aws.iam.Role(
-        f"{name}-execution",
-        description=f"SageMaker runs endpoint {args.physical_name} of {args.stack_name}",
-        assume_role_policy=account.apply(lambda acct: json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole",
-                           "Condition": {"StringEquals": {"aws:SourceAccount": acct}}}],
-        })),
-        opts=child,
-    )
+    role = service_role(f"{name}-execution", "sagemaker.amazonaws.com",
+                        f"SageMaker runs endpoint {args.physical_name} of {args.stack_name}", child)
     policy = aws.iam.RolePolicy(
         f"{name}-execution",
         role=role.id,
@@ -70,7 +63,9 @@ def sagemaker_endpoint(name: str, args: ServerlessEndpointArgs, child: pulumi.Re
         async_inference_config=_async_config(args, topics) if is_async else None,
         opts=child,
     )
-    endpoint = aws.sagemaker.Endpoint(f"{name}-endpoint", name=args.physical_name, endpoint_config_name=config.name, opts=child)
+    endpoint = aws.sagemaker.Endpoint(
+        f"{name}-endpoint", name=args.physical_name, endpoint_config_name=config.name, opts=child
+    )
     if is_async:
         _scale_to_zero(name, args, endpoint, child)
     return endpoint.name
@@ -107,7 +102,9 @@ def _async_config(args: ServerlessEndpointArgs, topics: list[aws.sns.Topic]) -> 
     return config
 
 
-def _execution_policy(args: ServerlessEndpointArgs, account: str, bucket_arn: str, key_arn: str, topics: list[str]) -> dict:
+def _execution_policy(
+    args: ServerlessEndpointArgs, account: str, bucket_arn: str, key_arn: str, topics: list[str]
+) -> dict:
     region, artifact = args.region, args.model_artifact_key
     via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}
     log_group = f"arn:aws:logs:{region}:{account}:log-group:/aws/sagemaker/Endpoints/{args.physical_name}"
@@ -135,13 +132,16 @@ def _execution_policy(args: ServerlessEndpointArgs, account: str, bucket_arn: st
              "Resource": f"{bucket_arn}/{_prefix(args, 'input')}*"},
             {"Sid": "WriteResults", "Effect": "Allow", "Action": "s3:PutObject",
              "Resource": [f"{bucket_arn}/{_prefix(args, 'output')}*", f"{bucket_arn}/{_prefix(args, 'failures')}*"]},
-            {"Sid": "EncryptResults", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": key_arn},
+            {"Sid": "EncryptResults", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+             "Resource": key_arn},
             {"Sid": "Notify", "Effect": "Allow", "Action": "sns:Publish", "Resource": list(topics)},
         ]
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def _scale_to_zero(name: str, args: ServerlessEndpointArgs, endpoint: aws.sagemaker.Endpoint, child: pulumi.ResourceOptions) -> None:
+def _scale_to_zero(
+    name: str, args: ServerlessEndpointArgs, endpoint: aws.sagemaker.Endpoint, child: pulumi.ResourceOptions
+) -> None:
     """Application Auto Scaling on the request backlog, down to zero instances and back up from zero."""
     endpoint_name = args.physical_name
     target = aws.appautoscaling.Target(

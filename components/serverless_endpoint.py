@@ -128,6 +128,7 @@ def declare_serverless_endpoints(ctx: Build) -> None:
             continue
         region = endpoint_region(spec, options, ctx.allowed)
         cloud = "gcp" if options.endpoint == "gcp-cloud-run-gpu" else "aws"
+        is_async = options.endpoint == "aws-sagemaker-async"
         stored = ctx.storage.get(options.bucket) if options.bucket else None
         args = ServerlessEndpointArgs(
             kind=options.endpoint,
@@ -140,11 +141,11 @@ def declare_serverless_endpoints(ctx: Build) -> None:
             bucket_arn=stored and stored.bucket_arn,
             key_id=stored and stored.key_id,
             model_artifact_key=options.model_artifact_key,
-            instance_type=_async_instance(ctx, workload, region) if options.endpoint == "aws-sagemaker-async" else None,
+            instance_type=_async_instance(ctx, workload, region) if is_async else None,
             memory_mb=options.memory,
             vcpus=options.vcpus,
             # Async leaves None to SageMaker's default; the others get their kind's default.
-            max_concurrency=options.max_concurrency if options.endpoint == "aws-sagemaker-async" else options.concurrency,
+            max_concurrency=options.max_concurrency if is_async else options.concurrency,
             provisioned_concurrency=options.provisioned_concurrency,
             min_instances=options.min_instances,
             max_instances=options.max_instances,

@@ -73,7 +73,9 @@ def _cloud_run(resource: PlannedResource, ctx: CostContext) -> float:
         return 0.0
     template = resource.inputs["template"]
     limits = template["containers"][0]["resources"]["limits"]
-    gpu_key = "cloudrun_l4_gpu_second" if template.get("gpuZonalRedundancyDisabled") else "cloudrun_l4_gpu_second_zonal_redundancy"
+    gpu_key = "cloudrun_l4_gpu_second"
+    if not template.get("gpuZonalRedundancyDisabled"):
+        gpu_key += "_zonal_redundancy"
     region = resource.region or "us-central1"
     rates = [
         (ctx.catalog.unit_price("gcp", gpu_key, region), float(limits.get("nvidia.com/gpu", 0))),
