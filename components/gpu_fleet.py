@@ -101,7 +101,8 @@ def _pool_args(
     nodes = pick.nodes
     efa = options.efa
     if efa is None:  # multi-node training talks over the fabric; one node does not need it
-        capable = pick.cloud == "gcp" or pick.instance_type in EFA_INTERFACES
+        # GCE compact placement covers the accelerator-optimized families, not N1 with attached GPUs.
+        capable = pick.instance_type in EFA_INTERFACES or (pick.cloud == "gcp" and not pick.instance_type.startswith("n1-"))
         efa = workload.kind == "training" and nodes > 1 and capable
     zones = _pool_zones(workload, pick, region, offered, settings, single=efa or bool(options.capacity_reservation))
     spot_types = []
