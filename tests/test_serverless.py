@@ -335,6 +335,8 @@ def test_an_async_endpoint_pinned_outside_its_buckets_region_is_refused(tmp_path
      "workloads[0]: a serverless block goes with kind: serverless, and kind: serverless needs one"),
     ({**classifier(), "redundancy_regions": 2},
      "workloads[0]: a serverless endpoint runs in one region: leave redundancy_regions at 1"),
+    ({**classifier(), "hardware": {"cloud": "aws", "regions": ["eu-west-1"], "instance_type": "g5.xlarge"}},
+     "workloads[0]: aws-sagemaker-serverless chooses its own hardware: remove hardware"),
 ])
 def test_serverless_blocks_belong_to_serverless_workloads(tmp_path, workload, message):
     assert refused(tmp_path, {"storage": [MODELS], "workloads": [workload]}) == [message]
