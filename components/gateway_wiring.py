@@ -182,11 +182,14 @@ def _secrets(gateway) -> list[SecretEnv]:
 
 
 def kubernetes_provider(ctx: Build, cloud: str, region: str, several: bool) -> pulumi.ProviderResource:
-    """The explicit Kubernetes provider of the gateway's cluster in a region, from a kubeconfig in Pulumi
-    config (`skyweave:kubeconfig`, or `skyweave:kubeconfig-<region>` when gateways run in several regions).
-    Never the ambient kubeconfig."""
+    """The explicit Kubernetes provider of the gateway's cluster in a region: the provider of the cluster
+    skyweave runs there for GPU pools, else one from a kubeconfig in Pulumi config (`skyweave:kubeconfig`,
+    or `skyweave:kubeconfig-<region>` when gateways run in several regions). Never the ambient kubeconfig."""
     import pulumi_kubernetes as k8s
 
+    cluster = ctx.clusters.get((cloud, region))
+    if cluster is not None:
+        return cluster.kubernetes_provider()
     key = f"kubeconfig-{region}" if several else "kubeconfig"
     # Parented to the region's cloud provider so the plan, and the state, place it in that region.
     return k8s.Provider(

@@ -54,6 +54,13 @@ HYBRID: dict[str, Any] = {
 }
 """Tiers, fallbacks across providers and regions, enforced limits, provider and team budgets, shared Redis."""
 
+PROVIDERS_ONLY: dict[str, Any] = {
+    "residency": {"jurisdictions": ["eu"], "regions": ["eu-west-1", "eu-central-1"]},
+    "home_regions": {"aws": "eu-west-1"},
+    "gateway": {"routes": [copy.deepcopy(HYBRID["gateway"]["routes"][1])], "replicas": {"min": 1, "max": 1}},
+}
+"""A gateway with a cloud route only: no GPU pool, so no cluster of the stack's own in its region."""
+
 LOOPBACK: dict[str, Any] = {
     "workloads": [
         {**SELF_HOSTED_WORKLOAD, "name": "llama-primary"},

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 
 import pytest
 from conftest import BASE_STACK, Planned, write_stack
-from gateway_stacks import HYBRID, LOOPBACK, TEST_SECRETS, with_gateway
+from gateway_stacks import HYBRID, LOOPBACK, PROVIDERS_ONLY, TEST_SECRETS, with_gateway
 
 from skyweave.pipeline import plan_stack
 
@@ -28,14 +29,22 @@ def env_of(container: dict) -> dict[str, dict]:
     return {e["name"]: e for e in container["env"]}
 
 
-def test_every_gateway_object_uses_the_explicit_kubernetes_provider_of_its_region(hybrid):
-    provider = hybrid.one("pulumi:providers:kubernetes", "k8s-aws-eu-west-1")
-    assert provider.inputs["kubeconfig"] == "[secret]"
+def test_the_gateway_deploys_with_the_kubernetes_provider_of_the_gpu_cluster_in_its_region(hybrid):
+    cluster = next(r for r in hybrid.of_type("skyweave:compute:Cluster") if r.region == "eu-west-1")
+    (provider,) = [r for r in hybrid.of_type("pulumi:providers:kubernetes") if r.parent == cluster.urn]
     assert provider.region == "eu-west-1"
     kube = [r for r in hybrid.resources if r.type.startswith("kubernetes:") and "gateway" in r.urn]
     assert len(kube) >= 15
     assert {r.provider for r in kube} == {provider.urn}
     assert {r.region for r in kube} == {"eu-west-1"}
+
+
+def test_without_a_cluster_in_its_region_the_gateway_uses_a_kubeconfig_from_pulumi_config(plan_of):
+    plan = plan_of(PROVIDERS_ONLY, TEST_SECRETS)
+    provider = plan.one("pulumi:providers:kubernetes", "k8s-aws-eu-west-1")
+    assert provider.inputs["kubeconfig"] == "[secret]"
+    assert provider.region == "eu-west-1"
+    assert {r.provider for r in plan.resources if r.type.startswith("kubernetes:")} == {provider.urn}
 
 
 def test_proxy_deployment_is_pinned_hardened_and_probed(hybrid):
@@ -203,18 +212,27 @@ def test_without_a_kubeconfig_the_plan_says_which_config_to_set(plan_of):
     from skyweave.plan import PlanError
 
     with pytest.raises(PlanError, match="missing Pulumi config skyweave:kubeconfig"):
-        plan_of(LOOPBACK, {"gatewayMasterKey": TEST_SECRETS["gatewayMasterKey"]})
+        plan_of(PROVIDERS_ONLY, {"gatewayMasterKey": TEST_SECRETS["gatewayMasterKey"]})
 
 
-def test_gateways_in_several_regions_take_one_kubeconfig_each(plan_of):
+def test_gateways_in_several_regions_without_clusters_take_one_kubeconfig_each(plan_of):
     from skyweave.plan import PlanError
 
-    two_regions = with_gateway(HYBRID, regions=["eu-west-1", "eu-central-1"])
-    two_regions["workloads"] = [{**HYBRID["workloads"][0],
-                                 "hardware": {"cloud": "aws", "regions": ["eu-west-1", "eu-central-1"],
-                                              "instance_type": "g5.12xlarge"}}]
+    two_regions = with_gateway(PROVIDERS_ONLY, regions=["eu-west-1", "eu-central-1"])
     with pytest.raises(PlanError, match="missing Pulumi config skyweave:kubeconfig-eu-west-1"):
         plan_of(two_regions, TEST_SECRETS)
     config = {**TEST_SECRETS, "kubeconfig-eu-west-1": "a", "kubeconfig-eu-central-1": "b"}
     plan = plan_of(two_regions, config)
     assert {g.name for g in plan.of_type("skyweave:gateway:Gateway")} == {GW, "test-eu-gateway-eu-central-1"}
+    assert {p.name for p in plan.of_type("pulumi:providers:kubernetes")} == {"k8s-aws-eu-west-1", "k8s-aws-eu-central-1"}
+
+
+def test_a_self_hosted_model_in_two_regions_gets_a_gateway_in_each_cluster(plan_of):
+    two_regions = copy.deepcopy(HYBRID)
+    two_regions["workloads"][0]["hardware"]["regions"] = ["eu-west-1", "eu-central-1"]
+    no_kubeconfig = {k: v for k, v in TEST_SECRETS.items() if k != "kubeconfig"}
+    plan = plan_of(two_regions, no_kubeconfig)
+    gateways = {g.name: g for g in plan.of_type("skyweave:gateway:Gateway")}
+    assert set(gateways) == {GW, "test-eu-gateway-eu-central-1"}
+    vllm = plan.of_type(DEPLOYMENT)
+    assert {d.region for d in vllm if d.name.endswith("llama-small-deployment")} == {"eu-west-1", "eu-central-1"}

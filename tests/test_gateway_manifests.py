@@ -12,7 +12,7 @@ import re
 
 import pytest
 from conftest import BASE_STACK, write_stack
-from gateway_stacks import HYBRID, SECRET_MARKERS, TEST_SECRETS
+from gateway_stacks import HYBRID, PROVIDERS_ONLY, SECRET_MARKERS, TEST_SECRETS
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
@@ -83,9 +83,12 @@ def test_plan_cli_writes_manifests_per_component(tmp_path):
     assert {d["kind"] for d in documents(written)} >= {"DaemonSet"}
 
 
-def test_no_secret_value_appears_in_the_plan_the_manifests_or_the_rendered_config(exported):
+def test_no_secret_value_appears_in_the_plan_the_manifests_or_the_rendered_config(exported, tmp_path):
     plan, files = exported
-    artifacts = {"plan JSON": json.dumps(plan.to_json())}
+    # A gateway outside the stack's own clusters takes its kubeconfig from Pulumi config.
+    kubeconfig_plan = plan_stack(write_stack(tmp_path, {**BASE_STACK, **PROVIDERS_ONLY}), TEST_SECRETS)
+    files = [*files, *write_manifests(kubeconfig_plan, tmp_path / "out")]
+    artifacts = {"plan JSON": json.dumps(plan.to_json()), "kubeconfig plan JSON": json.dumps(kubeconfig_plan.to_json())}
     artifacts |= {f.name: f.read_text() for f in files}
     artifacts["rendered config"] = next(
         r.inputs["data"]["config.yaml"] for r in plan.resources if r.name == "test-eu-gateway-eu-west-1-config"
