@@ -42,8 +42,9 @@ def evaluate(
     """Run every enabled policy: resource policies per resource, then stack policies once."""
     by_urn = {r.urn: r for r in resources}
     providers = {r.urn: _provider(r, by_urn) for r in resources}
-    analyzed = [(r.type, r.inputs, r.urn, r.name, _options(r), providers[r.urn]) for r in resources]
-    stack_resources = _stack_resources(resources, providers)
+    options = {r.urn: _options(r) for r in resources}
+    analyzed = [(r.type, r.inputs, r.urn, r.name, options[r.urn], providers[r.urn]) for r in resources]
+    stack_resources = _stack_resources(resources, providers, options)
     stack_urn = f"urn:pulumi:{stack}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{stack}"
     violations: list[Violation] = []
     for policy in policies:
@@ -97,10 +98,12 @@ def outputs(r: PlannedResource) -> dict[str, Any]:
 
 
 def _stack_resources(
-    resources: Sequence[PlannedResource], providers: Mapping[str, PolicyProviderResource | None]
+    resources: Sequence[PlannedResource],
+    providers: Mapping[str, PolicyProviderResource | None],
+    options: Mapping[str, PolicyResourceOptions],
 ) -> list[PolicyResource]:
     by_urn = {
-        r.urn: PolicyResource(r.type, outputs(r), r.urn, r.name, _options(r), providers[r.urn], None, [], {})
+        r.urn: PolicyResource(r.type, outputs(r), r.urn, r.name, options[r.urn], providers[r.urn], None, [], {})
         for r in resources
     }
     for r in resources:
