@@ -22,6 +22,7 @@ from components.gateway_config import (
     render_litellm_config,
     secret_env,
 )
+from components.gateway_identity import grant_gke_access
 from components.gateway_teams import sync_teams
 from components.vllm_server import PORT as VLLM_PORT
 from components.vllm_server import VllmServer
@@ -120,6 +121,8 @@ class Gateway(pulumi.ComponentResource):
         k8s.networking.v1.NetworkPolicy(
             f"{name}-network-policy", metadata=meta, spec=_network_policy(args, labels), opts=in_namespace,
         )
+        if args.cloud == "gcp" and args.gcp_project:
+            grant_gke_access(name, args, APP, child)
         self.url = pulumi.Output.from_input(gateway_url(args.namespace))
         if args.teams:
             sync_teams(name, args, self.url, labels, pulumi.ResourceOptions(parent=self, depends_on=[deployment, service]))

@@ -49,6 +49,7 @@ def declare_gateways(ctx: Build) -> list[Gateway]:
             f"{ctx.spec.name}-gateway-{region}",
             _gateway_args(ctx, cloud, region, placements),
             kubernetes_provider(ctx, cloud, region, several=len(regions) > 1),
+            ctx.opts(cloud, region),  # cloud resources of the gateway (GKE identity grants) stay in its region
         )
         for cloud, region in regions
     ]

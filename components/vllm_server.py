@@ -27,9 +27,14 @@ IMAGE_SKIPS = {
 }
 
 
+def server_name(workload: str) -> str:
+    """Name of a workload's vLLM Deployment, Service and service account."""
+    return f"vllm-{workload}"
+
+
 def service_url(workload: str, namespace: str) -> str:
     """In-cluster OpenAI-compatible base URL of a workload's vLLM Service."""
-    return f"http://vllm-{workload}.{namespace}.svc.cluster.local:{PORT}/v1"
+    return f"http://{server_name(workload)}.{namespace}.svc.cluster.local:{PORT}/v1"
 
 
 class VllmServerArgs(BaseModel):
@@ -91,7 +96,7 @@ class VllmServer(pulumi.ComponentResource):
         import pulumi_kubernetes as k8s
 
         child = pulumi.ResourceOptions(parent=self)
-        app = f"vllm-{args.workload}"
+        app = server_name(args.workload)
         labels = {
             "app.kubernetes.io/name": "vllm",
             "app.kubernetes.io/instance": args.workload,

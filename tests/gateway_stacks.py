@@ -61,6 +61,24 @@ PROVIDERS_ONLY: dict[str, Any] = {
 }
 """A gateway with a cloud route only: no GPU pool, so no cluster of the stack's own in its region."""
 
+GKE: dict[str, Any] = {
+    "clouds": ["gcp"],
+    "gcp_project": "ml-test-418201",
+    "residency": {"jurisdictions": ["eu"], "regions": ["europe-west4"]},
+    "budget": {"monthly_cap_usd": 50000, "gcp_billing_account": "01A2B3-C4D5E6-F7A8B9"},
+    "workloads": [{"name": "llama-mini", "kind": "inference", "model": {"name": "llama-3.2-3b", "concurrency": 8},
+                   "hardware": {"cloud": "gcp", "regions": ["europe-west4"], "instance_type": "g2-standard-8"}}],
+    "storage": [{"name": "model-weights", "region": "europe-west4"}],
+    "gateway": {
+        "routes": [
+            {"name": "chat", "model": "llama-mini", "weights": {"bucket": "model-weights", "path": "models/llama-3.2-3b"}},
+            {"name": "chat-long", "model": "vertex_ai/gemini-2.5-pro", "region": "europe-west4"},
+        ],
+        "fallbacks": {"chat": ["chat-long"]},
+    },
+}
+"""A gateway on GKE: a self-hosted model with weights in Cloud Storage, Vertex AI as the fallback."""
+
 LOOPBACK: dict[str, Any] = {
     "workloads": [
         {**SELF_HOSTED_WORKLOAD, "name": "llama-primary"},

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 from conftest import BASE_STACK, Planned, write_stack
-from gateway_stacks import HYBRID, LOOPBACK, PROVIDERS_ONLY, TEST_SECRETS, with_gateway
+from gateway_stacks import GKE, HYBRID, LOOPBACK, PROVIDERS_ONLY, TEST_SECRETS, with_gateway
 
 from skyweave.pipeline import plan_stack
 
@@ -236,3 +236,19 @@ def test_a_self_hosted_model_in_two_regions_gets_a_gateway_in_each_cluster(plan_
     assert set(gateways) == {GW, "test-eu-gateway-eu-central-1"}
     vllm = plan.of_type(DEPLOYMENT)
     assert {d.region for d in vllm if d.name.endswith("llama-small-deployment")} == {"eu-west-1", "eu-central-1"}
+
+
+def test_on_gke_the_service_accounts_get_vertex_ai_and_their_weights_bucket_through_workload_identity(plan_of):
+    plan = plan_of(GKE, {"gatewayMasterKey": TEST_SECRETS["gatewayMasterKey"]})
+    pool = "principal://iam.googleapis.com/projects/100000000001/locations/global/workloadIdentityPools/"
+    subject = "ml-test-418201.svc.id.goog/subject/ns/skyweave-gateway/sa/"
+    vertex = plan.one("gcp:projects/iAMMember:IAMMember", "test-eu-gateway-europe-west4-vertex-user")
+    assert vertex.inputs == {"project": "ml-test-418201", "role": "roles/aiplatform.user",
+                             "member": f"{pool}{subject}litellm"}
+    reader = plan.one("gcp:storage/bucketIAMMember:BucketIAMMember", "test-eu-gateway-europe-west4-llama-mini-weights-reader")
+    bucket = next(b for b in plan.of_type("gcp:storage/bucket:Bucket") if b.inputs["name"].endswith("model-weights"))
+    assert reader.inputs == {"bucket": bucket.inputs["name"], "role": "roles/storage.objectViewer",
+                             "member": f"{pool}{subject}vllm-llama-mini"}
+    assert vertex.region == reader.region == "europe-west4"
+    (container,) = pod_spec(plan.one(DEPLOYMENT, "test-eu-gateway-europe-west4-llama-mini-deployment"))["containers"]
+    assert container["args"][0] == f"gs://{bucket.inputs['name']}/models/llama-3.2-3b"
