@@ -550,9 +550,10 @@ class Gateway(Strict):
     cache_ttl_seconds: int | None = Field(default=None, ge=1)
     """Cache responses of identical requests in Redis for this many seconds; needs `redis`."""
     service_account_annotations: dict[str, str] = {}
-    """Annotations on the gateway's and vLLM's service accounts that bind them to a cloud identity, e.g.
-    `eks.amazonaws.com/role-arn` (IRSA) or `iam.gke.io/gcp-service-account`. That identity calls Bedrock or
-    Vertex AI for provider routes without an api_key, and reads the weights bucket (and its key) for vLLM."""
+    """Annotations on the gateway's and vLLM's service accounts that bind them to a cloud identity. On GKE
+    skyweave grants Vertex AI and the weights buckets to the service accounts itself (Workload Identity); on
+    EKS give `eks.amazonaws.com/role-arn` (IRSA): a role that may invoke the Bedrock routes' models and read
+    the weights bucket and decrypt with its key."""
 
 
 class Waiver(Strict):
