@@ -7,13 +7,15 @@ dependencies (the engine sends them with every stack resource).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from pulumi_policy import PolicyResource
+from pulumi_policy import PolicyResource, StackValidationArgs
 from pulumi_policy.proxy import UnknownValueError
 
+from policies.meta import PolicyMeta
 from policies.props import is_map, items, json_document
+from policies.rule import StackCheck, StackFinding, per_resource
 
 BUCKET = "aws:s3/bucket:Bucket"
 ENCRYPTION = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
@@ -53,6 +55,16 @@ class Buckets:
 
     def configs(self, bucket: PolicyResource, type_token: str) -> list[PolicyResource]:
         return self._config.get((bucket.urn, type_token), [])
+
+
+def with_buckets(meta: PolicyMeta, judge: Callable[[PolicyResource, Buckets], Iterable[str]]) -> StackCheck:
+    """A stack check that judges every resource with the stack's buckets and their settings at hand."""
+
+    def check(args: StackValidationArgs) -> Iterator[StackFinding]:
+        buckets = Buckets(args.resources)
+        yield from per_resource(args.resources, lambda resource: judge(resource, buckets), meta)
+
+    return check
 
 
 def _known(props: Any, key: str) -> Any:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pulumi_policy import PolicyResource, StackValidationArgs
+from pulumi_policy import PolicyResource
 
 from policies.meta import PolicyMeta
 from policies.props import dig, items, truthy
-from policies.rule import StackFinding, per_resource, stack_policy
+from policies.rule import stack_policy
 from policies.security.buckets import (
     ACL,
     BUCKET,
@@ -18,6 +18,7 @@ from policies.security.buckets import (
     Buckets,
     is_everyone,
     statements,
+    with_buckets,
 )
 
 META = PolicyMeta(
@@ -39,11 +40,6 @@ META = PolicyMeta(
 _PUBLIC_ACLS = ("public-read", "public-read-write", "authenticated-read")
 _PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 _GCS_IAM = ("gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding")
-
-
-def check(args: StackValidationArgs) -> Iterator[StackFinding]:
-    buckets = Buckets(args.resources)
-    yield from per_resource(args.resources, lambda r: _judge(r, buckets), META)
 
 
 def _judge(resource: PolicyResource, buckets: Buckets) -> Iterator[str]:
@@ -81,4 +77,4 @@ def _judge(resource: PolicyResource, buckets: Buckets) -> Iterator[str]:
             yield f"grants {props.get('role')} to {', '.join(public)}; grant to named principals only"
 
 
-POLICY = stack_policy(META, check)
+POLICY = stack_policy(META, with_buckets(META, _judge))

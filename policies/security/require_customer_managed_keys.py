@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pulumi_policy import PolicyResource, StackValidationArgs
+from pulumi_policy import PolicyResource
 
 from policies.meta import PolicyMeta
 from policies.props import dig, items, truthy
-from policies.rule import StackFinding, per_resource, stack_policy
-from policies.security.buckets import BUCKET, ENCRYPTION, Buckets
+from policies.rule import stack_policy
+from policies.security.buckets import BUCKET, ENCRYPTION, Buckets, with_buckets
 
 META = PolicyMeta(
     id="SKW-SEC-001",
@@ -42,11 +42,6 @@ _INSTANCE_STORE_FAMILIES = {"g5", "g6", "g6e", "gr6", "p5", "p5e", "p5en", "trn1
 def _local_storage(instance_type: Any) -> bool:
     family = str(instance_type or "").removeprefix("ml.").split(".", 1)[0]
     return family in _INSTANCE_STORE_FAMILIES or family.endswith(("d", "dn", "de"))
-
-
-def check(args: StackValidationArgs) -> Iterator[StackFinding]:
-    buckets = Buckets(args.resources)
-    yield from per_resource(args.resources, lambda r: _judge(r, buckets), META)
 
 
 def _judge(resource: PolicyResource, buckets: Buckets) -> Iterator[str]:
@@ -106,4 +101,4 @@ def _sagemaker(props: Any) -> Iterator[str]:
         yield "asyncInferenceConfig.outputConfig.kmsKeyId is not set; encrypt async results with the stack's KMS key"
 
 
-POLICY = stack_policy(META, check)
+POLICY = stack_policy(META, with_buckets(META, _judge))

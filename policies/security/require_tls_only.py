@@ -10,7 +10,7 @@ from pulumi_policy import PolicyResource, StackValidationArgs
 from policies.meta import PolicyMeta
 from policies.props import dig, is_map, items
 from policies.rule import StackFinding, per_resource, stack_policy
-from policies.security.buckets import BUCKET, BUCKET_POLICY, Buckets, is_everyone, statements
+from policies.security.buckets import BUCKET_POLICY, Buckets, is_everyone, statements
 
 META = PolicyMeta(
     id="SKW-SEC-003",
