@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -123,11 +124,12 @@ def test_markdown_comment_with_the_cost_change_against_the_base(tmp_path: Path) 
     result = check(str(write_stack(tmp_path, head)), "--format", "markdown", "--compare-to", str(base))
     assert result.exit_code == 1
     text = result.stdout
-    head_usd = json.loads(runner.invoke(app, ["check", str(tmp_path / "stack.yaml"), "-f", "json"]).stdout)[0]["cost"]
     base_usd = json.loads(base_plan.stdout)["cost"]["monthly_usd"]
-    assert text.startswith("<!-- skyweave-check -->\n## skyweave check: **")
-    assert "mandatory finding(s)**, the merge is blocked" in text
-    assert f"Change against the base: **{head_usd['monthly_usd'] - base_usd:+,.2f} USD/month**" in text
+    head_usd = float(re.search(r"Estimated \*\*([\d,.]+) USD/month\*\*", text).group(1).replace(",", ""))
+    assert head_usd > base_usd
+    assert text.startswith("<!-- skyweave-check -->\n## skyweave check: **1 mandatory finding(s)**, the merge is blocked")
+    assert (f"Change against the base: **{head_usd - base_usd:+,.2f} USD/month** ({base_usd:,.2f} → {head_usd:,.2f})."
+            in text)
     assert "| component | base | this change | difference |" in text
     assert "| region | base | this change | difference |" in text
     assert "| **mandatory** | SKW-COST-001 | `skyweave-test-eu` |" in text
