@@ -1,7 +1,7 @@
 """SKW-COST-003: node pools and scaling groups have a bounded maximum size.
 
-GKE's `autoscaling.maxNodeCount` is per zone, so it counts once per entry of `nodeLocations` (once when
-the pool names no zones); `totalMaxNodeCount` is already a total.
+GKE's `autoscaling.maxNodeCount` and a fixed `nodeCount` are per zone, so they count once per entry of
+`nodeLocations` (once when the pool names no zones); `totalMaxNodeCount` is already a total.
 """
 
 from __future__ import annotations
@@ -65,19 +65,17 @@ def _max_sizes(type_token: str, props: Any) -> Iterator[tuple[str, Any]]:
 
 def _gke_pool(props: Any) -> Iterator[tuple[str, Any]]:
     autoscaling = props.get("autoscaling")
-    if autoscaling is None:
-        yield "nodeCount", props.get("nodeCount") or dig(props, "initialNodeCount") or 0
-        return
     total = dig(autoscaling, "totalMaxNodeCount")
     if total is not None:
         yield "autoscaling.totalMaxNodeCount", total
         return
-    per_zone = dig(autoscaling, "maxNodeCount")
+    field, per_zone = ("autoscaling.maxNodeCount", dig(autoscaling, "maxNodeCount")) if autoscaling is not None else (
+        "nodeCount", props.get("nodeCount") or props.get("initialNodeCount") or 0)
     zones = max(1, len(items(props.get("nodeLocations"))))
     if per_zone is None:
-        yield "autoscaling.maxNodeCount", None
+        yield field, None
     else:
-        yield f"autoscaling.maxNodeCount {_count(per_zone)} per zone × {zones} zone(s)", float(per_zone) * zones
+        yield f"{field} {_count(per_zone)} per zone × {zones} zone(s)", float(per_zone) * zones
 
 
 def _count(value: Any) -> str:

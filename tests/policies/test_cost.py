@@ -135,6 +135,14 @@ def test_gke_per_zone_maximum_counts_once_per_zone() -> None:
     ]
 
 
+def test_fixed_size_gke_pool_counts_its_nodes_in_every_zone() -> None:
+    gke = {"nodeCount": 1, "nodeLocations": ["europe-west4-a", "europe-west4-b", "europe-west4-c"]}
+    args = resource_args("gcp:container/nodePool:NodePool", gke, {"maxNodesPerPool": 2}, region="europe-west4")
+    assert messages(POOL_SIZE, args) == [
+        "nodeCount 1 per zone × 3 zone(s) is 3, above the limit of 2 nodes per pool; lower it to at most 2"
+    ]
+
+
 def test_pool_without_a_maximum_fails() -> None:
     args = resource_args("aws:autoscaling/group:Group", {"minSize": 0}, {"maxNodesPerPool": 6})
     assert messages(POOL_SIZE, args) == [
