@@ -69,15 +69,7 @@ def resource_policy(meta: PolicyMeta, check: ResourceCheck, types: Iterable[str]
         if wanted is not None and args.resource_type not in wanted:
             return
         gate = _Gate(meta, args.get_config(), report_violation)
-        try:
-            for message in check(args):
-                gate.report(args.urn, message)
-        except UnknownValueError as exc:
-            gate.report(args.urn, cannot_verify(meta, exc))
-        except NotConfigured as exc:
-            gate.report(args.urn, f"not configured: {exc}")
-        except CannotVerify as exc:
-            gate.report(args.urn, f"cannot verify: {exc}")
+        gate.run(lambda: ((args.urn, message) for message in check(args)), args.urn)
 
     return SkyweaveResourcePolicy(meta, validate)
 
@@ -86,16 +78,7 @@ def stack_policy(meta: PolicyMeta, check: StackCheck) -> SkyweaveStackPolicy:
     """A stack policy; `check` sees every resource of the stack (their outputs, under the engine)."""
 
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        gate = _Gate(meta, args.get_config(), report_violation)
-        try:
-            for urn, message in check(args):
-                gate.report(urn, message)
-        except UnknownValueError as exc:
-            gate.report(None, cannot_verify(meta, exc))
-        except NotConfigured as exc:
-            gate.report(None, f"not configured: {exc}")
-        except CannotVerify as exc:
-            gate.report(None, f"cannot verify: {exc}")
+        _Gate(meta, args.get_config(), report_violation).run(lambda: check(args), None)
 
     return SkyweaveStackPolicy(meta, validate)
 
@@ -158,6 +141,18 @@ class _Gate:
         self.meta = meta
         self.waivers = list(config.get("waivers") or ())
         self.report_violation = report_violation
+
+    def run(self, findings: Callable[[], Iterable[StackFinding]], urn: str | None) -> None:
+        """Report every finding; a check that cannot finish is itself a finding on `urn`."""
+        try:
+            for where, message in findings():
+                self.report(where, message)
+        except UnknownValueError as exc:
+            self.report(urn, cannot_verify(self.meta, exc))
+        except NotConfigured as exc:
+            self.report(urn, f"not configured: {exc}")
+        except CannotVerify as exc:
+            self.report(urn, f"cannot verify: {exc}")
 
     def report(self, urn: str | None, message: str) -> None:
         waiver = active_waiver(self.waivers, urn) if self.waivers else None

@@ -37,7 +37,7 @@ from tests.conftest import BASE_STACK, ROOT, write_stack
 TIMEOUT_S = 30
 LEVELS = {"advisory": apb.ADVISORY, "mandatory": apb.MANDATORY, "remediate": apb.REMEDIATE, "disabled": apb.DISABLED}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
-WAIVED = re.compile(r"^skyweave: waived (SKW-[A-Z]+-\d{3}) on (\S+): (.*) \(waiver: (.*); expires \S+\)$")
+WAIVED = re.compile(r"^skyweave: waived (SKW-[A-Z]+-\d{3}) on (\S+|the stack): (.*) \(waiver: (.*); expires \S+\)$")
 
 
 class Analyzer:
@@ -131,7 +131,8 @@ def engine_run(server: Analyzer, plan: StackPlan, config: dict[str, Any]) -> tup
     stack_urn = f"urn:pulumi:{plan.spec.name}::skyweave::pulumi:pulumi:Stack::skyweave-{plan.spec.name}"
     found |= {_finding(d, stack_urn) for d in stub.AnalyzeStack(stack_request, timeout=TIMEOUT_S).diagnostics}
     server.stop()  # flushes stderr: every waived line is in by now
-    waived = {m.groups() for m in map(WAIVED.match, server.stderr) if m}
+    waived = {(policy, stack_urn if where == "the stack" else where, message, reason)
+              for policy, where, message, reason in (m.groups() for m in map(WAIVED.match, server.stderr) if m)}
     return found, waived
 
 
@@ -148,20 +149,24 @@ def test_the_served_pack_reports_what_the_offline_runner_reports(analyzer: Analy
         **BASE_STACK,
         "budget": {**BASE_STACK["budget"], "monthly_cap_usd": 1},
         "storage": [{"name": "data", "size_gb": 100}],
-        "waivers": [{"policy": "SKW-SEC-004", "resource": "test-eu-data", "reason": "owner tag rolls out next sprint",
-                     "expires": later}],
+        "waivers": [
+            {"policy": "SKW-SEC-004", "resource": "test-eu-data", "reason": "owner tag rolls out next sprint",
+             "expires": later},
+            {"policy": "SKW-COST-001", "resource": "*", "reason": "launch month", "expires": later},
+        ],
     }
     plan = plan_stack(write_stack(tmp_path, stack))
     config = policy_config(plan.spec)
     # Stricter settings than the stack's own, so resource and stack policies, levels and waivers all show up.
     config["security-required-tags"] = {**config["security-required-tags"], "enforcementLevel": "advisory",
                                         "requiredTags": ["team", "owner"]}
+    config["security-stateful-resources-protected"] = {"minKeyDeletionWindowDays": 31}
 
     offline = judge(plan, config)
     expected = {(v.id, v.enforcement, v.urn, v.message) for v in offline if v.enforcement != "waived"}
     expected_waived = {(v.id, v.urn, v.message, v.waiver) for v in offline if v.enforcement == "waived"}
     assert {level for _, level, _, _ in expected} == {"mandatory", "advisory"}
-    assert expected_waived and len(expected) > 5
+    assert {policy for policy, *_ in expected_waived} == {"SKW-SEC-004", "SKW-COST-001"} and len(expected) > 5
 
     found, waived = engine_run(analyzer, plan, config)
     assert found == expected
