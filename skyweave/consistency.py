@@ -317,6 +317,18 @@ def _fits(at: tuple, workload, options: Serverless, catalog: Catalog) -> Iterato
 
 PROVIDER_CLOUDS = {"bedrock": "aws", "vertex_ai": "gcp"}
 """Route model prefixes skyweave can place, and the cloud whose regions serve them."""
+BEDROCK_GEOGRAPHIES = ("us", "eu", "apac", "jp", "au", "ca", "us-gov", "global")
+"""Prefixes of Bedrock cross-region inference profiles (`bedrock/eu.anthropic...`): they run in any region
+of that geography (`global`: anywhere), not only in the route's region."""
+
+
+def bedrock_geography(model: str) -> str | None:
+    """The geography a Bedrock cross-region inference profile may run in; None for an in-region model ID."""
+    provider, _, model_id = model.partition("/")
+    if provider != "bedrock":
+        return None
+    prefix = model_id.split(".", 1)[0]
+    return prefix if "." in model_id and prefix in BEDROCK_GEOGRAPHIES else None
 
 
 def _gateway(spec: StackSpec, catalog: Catalog) -> Iterator[Finding]:
@@ -328,7 +340,7 @@ def _gateway(spec: StackSpec, catalog: Catalog) -> Iterator[Finding]:
     for index, route in enumerate(gateway.routes):
         at = ("gateway", "routes", index)
         if "/" in route.model:
-            yield from _provider_route(at, route, catalog, allowed)
+            yield from _provider_route(at, route, spec, catalog, allowed)
         else:
             yield from _self_hosted_route(at, route, spec)
     yield from _gateway_regions(spec, catalog, allowed)
@@ -345,7 +357,9 @@ def _gateway(spec: StackSpec, catalog: Catalog) -> Iterator[Finding]:
     yield from _gateway_state(spec)
 
 
-def _provider_route(at: tuple, route, catalog: Catalog, allowed: dict[str, tuple[str, ...]]) -> Iterator[Finding]:
+def _provider_route(
+    at: tuple, route, spec: StackSpec, catalog: Catalog, allowed: dict[str, tuple[str, ...]]
+) -> Iterator[Finding]:
     provider = route.model.split("/", 1)[0]
     cloud = PROVIDER_CLOUDS.get(provider)
     if cloud is None:
@@ -356,6 +370,13 @@ def _provider_route(at: tuple, route, catalog: Catalog, allowed: dict[str, tuple
         return
     if route.weights:
         yield (*at, "weights"), f"weights are for self-hosted routes; {provider} serves its own models"
+    geography = bedrock_geography(route.model)
+    if geography and (spec.residency.regions or geography not in spec.residency.jurisdictions):
+        yield (*at, "model"), (
+            f"{route.model!r} is a cross-region inference profile that may run in any {geography} region, not only "
+            f"in {route.region or 'the route region'}; use the in-region model ID "
+            f"(bedrock/{route.model.split('.', 1)[1]}) with a region inside the residency"
+        )
     if route.region is None:
         example = "eu-central-1" if cloud == "aws" else "europe-west4"
         yield (*at, "region"), f"required for {provider} routes: the {cloud} region that serves the model, e.g. {example}"

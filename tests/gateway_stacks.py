@@ -33,7 +33,7 @@ HYBRID: dict[str, Any] = {
         "routes": [
             {"name": "chat-fast", "model": "llama-small", "rpm": 600, "tpm": 400000,
              "weights": {"bucket": "model-weights", "path": "models/llama-3.1-8b-instruct"}},
-            {"name": "chat-premium", "model": "bedrock/eu.anthropic.claude-3-7-sonnet-20250219-v1:0",
+            {"name": "chat-premium", "model": "bedrock/anthropic.claude-3-5-sonnet-20240620-v1:0",
              "region": "eu-central-1", "rpm": 120, "api_key": {"config": "bedrockApiKey"}},
             {"name": "chat-long", "model": "vertex_ai/gemini-2.5-pro", "region": "europe-west4"},
         ],

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from skyweave.cli import app
 
-BEDROCK = {"name": "chat", "model": "bedrock/eu.anthropic.claude-3-haiku-20240307-v1:0", "region": "eu-west-1"}
+BEDROCK = {"name": "chat", "model": "bedrock/anthropic.claude-3-haiku-20240307-v1:0", "region": "eu-west-1"}
 
 
 def refused(tmp_path, stack: dict) -> list[str]:
@@ -36,7 +36,7 @@ def hybrid(**changes) -> dict:
 def test_a_route_to_a_model_outside_the_residency_is_refused(tmp_path):
     stack = gateway_stack(routes=[{**BEDROCK, "region": "us-east-1"}])
     assert refused(tmp_path, stack) == [
-        "24: gateway.routes[0].region: bedrock model 'bedrock/eu.anthropic.claude-3-haiku-20240307-v1:0': "
+        "24: gateway.routes[0].region: bedrock model 'bedrock/anthropic.claude-3-haiku-20240307-v1:0': "
         "region 'us-east-1' is outside the stack's residency; allowed aws regions: eu-west-1"
     ]
 
@@ -128,3 +128,21 @@ def test_a_gateway_region_must_run_its_pinned_self_hosted_workloads(tmp_path):
         "gateway.regions[0]: route 'chat-fast' is served by workload 'llama-small', which runs in eu-west-1, not in "
         "eu-central-1; a gateway reaches its self-hosted models in its own cluster"
     )
+
+
+def test_a_cross_region_inference_profile_is_refused_when_the_residency_names_regions(tmp_path):
+    stack = gateway_stack(routes=[{**BEDROCK, "model": "bedrock/eu.anthropic.claude-3-7-sonnet-20250219-v1:0"}])
+    (line,) = refused(tmp_path, stack)
+    assert line.split(": ", 1)[1] == (
+        "gateway.routes[0].model: 'bedrock/eu.anthropic.claude-3-7-sonnet-20250219-v1:0' is a cross-region "
+        "inference profile that may run in any eu region, not only in eu-west-1; use the in-region model ID "
+        "(bedrock/anthropic.claude-3-7-sonnet-20250219-v1:0) with a region inside the residency"
+    )
+
+
+def test_a_cross_region_inference_profile_inside_a_whole_jurisdiction_is_accepted(tmp_path):
+    from skyweave.stackfile import load_stack
+
+    profile = "bedrock/eu.anthropic.claude-3-7-sonnet-20250219-v1:0"
+    stack = {**gateway_stack(routes=[{**BEDROCK, "model": profile}]), "residency": {"jurisdictions": ["eu"]}}
+    assert load_stack(write_stack(tmp_path, stack)).gateway.routes[0].model == profile
