@@ -9,7 +9,7 @@ from pulumi_policy import ResourceValidationArgs
 
 from policies.meta import PolicyMeta
 from policies.props import dig, truthy
-from policies.rule import resource_policy
+from policies.rule import required, resource_policy
 
 META = PolicyMeta(
     id="SKW-SEC-005",
@@ -46,7 +46,7 @@ TYPES = (
 def check(args: ResourceValidationArgs) -> Iterator[str]:
     props, kind = args.props, args.resource_type
     if kind in ("aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"):
-        yield from _imds(props.get("metadataOptions"), int(args.get_config().get("maxHopLimit", 2)))
+        yield from _imds(props.get("metadataOptions"), int(required(args.get_config(), "maxHopLimit")))
     elif kind == "aws:eks/nodeGroup:NodeGroup" and not props.get("launchTemplate"):
         yield "has no launch template, so IMDSv2 cannot be required; give it one with http_tokens required"
     elif kind == "gcp:container/nodePool:NodePool":

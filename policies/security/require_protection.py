@@ -8,7 +8,7 @@ from pulumi_policy import ResourceValidationArgs
 
 from policies.meta import PolicyMeta
 from policies.props import truthy
-from policies.rule import resource_policy
+from policies.rule import required, resource_policy
 
 META = PolicyMeta(
     id="SKW-SEC-008",
@@ -59,7 +59,7 @@ def check(args: ResourceValidationArgs) -> Iterator[str]:
     if args.resource_type == KMS_KEY and not args.opts.protect:
         # A key a deploy deletes is only scheduled for deletion; until the window ends it can be restored.
         window = args.props.get("deletionWindowInDays") or AWS_DEFAULT_KEY_WINDOW_DAYS
-        minimum = int(args.get_config().get("minKeyDeletionWindowDays", AWS_DEFAULT_KEY_WINDOW_DAYS))
+        minimum = int(required(args.get_config(), "minKeyDeletionWindowDays"))
         if float(window) < minimum:
             yield (
                 f"is not protected and its deletion window is {int(float(window))} days; set protect=True or "

@@ -192,7 +192,7 @@ TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
 def test_imdsv2_required_passes() -> None:
     options = {"metadataOptions": {"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1}}
-    assert messages(IMDS, resource_args(TEMPLATE, options)) == []
+    assert messages(IMDS, resource_args(TEMPLATE, options, {"maxHopLimit": 2})) == []
     pool = {"nodeConfig": {"workloadMetadataConfig": {"mode": "GKE_METADATA"}}}
     assert messages(IMDS, resource_args("gcp:container/nodePool:NodePool", pool, region="europe-west4")) == []
 

@@ -66,7 +66,8 @@ CASES: dict[str, tuple[Callable[[], object], str]] = {
     "SKW-SEC-004": (lambda: resource_args("aws:s3/bucket:Bucket", {"tags": {"team": UNKNOWN}},
                                           {"requiredTags": ["team"]}, preview=True), "string value at .tags.team"),
     "SKW-SEC-005": (lambda: resource_args("aws:ec2/launchTemplate:LaunchTemplate", {"metadataOptions": {
-        "httpEndpoint": "enabled", "httpTokens": UNKNOWN}}, preview=True), "string value at .metadataOptions.httpTokens"),
+        "httpEndpoint": "enabled", "httpTokens": UNKNOWN}}, {"maxHopLimit": 2}, preview=True),
+        "string value at .metadataOptions.httpTokens"),
     "SKW-SEC-006": (lambda: resource_args("aws:eks/cluster:Cluster", {"vpcConfig": {"endpointPublicAccess": UNKNOWN}},
                                           preview=True), "string value at .vpcConfig.endpointPublicAccess"),
     "SKW-SEC-007": (lambda: resource_args("kubernetes:core/v1:ConfigMap", {"data": {"config.yaml": UNKNOWN}},
