@@ -28,7 +28,9 @@ OutputFile = Annotated[
 
 @app.command()
 def check(
-    stack_files: Annotated[list[Path], typer.Argument(help="Stack files to judge.", show_default=False)],
+    stack_files: Annotated[
+        list[Path], typer.Argument(help="Stack files to judge.", show_default=False, metavar="STACK_FILE")
+    ],
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Report format.")] = CheckFormat.table,
     output: OutputFile = None,
     policy_config: Annotated[
@@ -71,7 +73,9 @@ def check(
 
 @app.command("policy-config")
 def policy_config_command(
-    stack_file: Annotated[Path, typer.Argument(help="Stack file whose settings to write.", show_default=False)],
+    stack_file: Annotated[
+        Path, typer.Argument(help="Stack file whose settings to write.", show_default=False, metavar="STACK_FILE")
+    ],
     output: OutputFile = None,
 ) -> None:
     """Write the `--policy-pack-config` JSON that makes `pulumi preview --policy-pack policies` judge a stack
