@@ -10,6 +10,7 @@ from skyweave.catalog import Catalog, apply_price_book, load_catalog
 from skyweave.cost import CostContext, CostSummary, estimate
 from skyweave.plan import PlannedResource, record
 from skyweave.spec import StackSpec
+from skyweave.stack_config import read_stack_config
 from skyweave.stackfile import load_stack
 
 
@@ -79,7 +80,8 @@ def plan_stack(path: str | Path, config: dict[str, str] | None = None) -> StackP
     """Plan one stack file; raises StackFileError (bad input) or PlanError (undeployable program)."""
     spec = load_stack(path)
     catalog = priced_catalog(spec)
-    resources = record(spec, config)
+    file_config, secret_keys = read_stack_config(Path(path), spec.name)
+    resources = record(spec, {**file_config, **(config or {})}, secret_keys)
     cost = estimate(resources, CostContext(spec, catalog))
     plan = StackPlan(str(path), spec, catalog, resources, cost)
     from skyweave.policy_eval import judge  # the policies import this module

@@ -140,20 +140,34 @@ def mask_secrets(value: Any) -> Any:
     return value
 
 
-def record(spec: StackSpec, config: dict[str, str] | None = None) -> list[PlannedResource]:
+def record(
+    spec: StackSpec, config: dict[str, str] | None = None, secret_keys: list[str] | None = None
+) -> list[PlannedResource]:
     """Run the stack's program under mocks and return its resources; raise PlanError if undeployable."""
     from skyweave.program import build
 
-    return run_program(spec.name, lambda: build(spec), config)
+    return run_program(spec.name, lambda: build(spec), config, secret_keys)
 
 
-def run_program(stack: str, program: Callable[[], object], config: dict[str, str] | None = None) -> list[PlannedResource]:
-    """Run any Pulumi program function under the recording monitor (a fresh runtime each time)."""
+def run_program(
+    stack: str,
+    program: Callable[[], object],
+    config: dict[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+) -> list[PlannedResource]:
+    """Run any Pulumi program function under the recording monitor (a fresh runtime each time).
+
+    Config keys without a namespace belong to the `skyweave` namespace."""
     recording = Recording()
     settings.ROOT.set(None)  # a fresh root stack, so no transformation leaks from a previous plan
     mocks.set_mocks(_Mocks(recording), project=PROJECT, stack=stack, preview=False,
                     monitor=_RecordingMonitor(recording))
-    pulumi.runtime.set_all_config({f"{PROJECT}:{k}" if ":" not in k else k: v for k, v in (config or {}).items()})
+    def full(key: str) -> str:
+        return key if ":" in key else f"{PROJECT}:{key}"
+
+    pulumi.runtime.set_all_config(
+        {full(k): v for k, v in (config or {}).items()}, [full(k) for k in secret_keys or []]
+    )
     try:
         _sync_await(run_pulumi_func(program))
     except pulumi.ConfigMissingError as exc:
@@ -179,22 +193,32 @@ def _check_deployable(recording: Recording, resources: list[PlannedResource]) ->
 
 
 def _place_components(resources: list[PlannedResource]) -> None:
-    """A component (or a Kubernetes provider) sits where its children do, when they agree."""
+    """Kubernetes objects sit where their cluster's provider does; a component sits where its children
+    do, when they agree."""
+    by_urn = {r.urn: r for r in resources}
+    for r in resources:
+        if r.region is None and r.type == "pulumi:providers:kubernetes" and r.parent in by_urn:
+            r.region = by_urn[r.parent].region or _first_region_below(by_urn[r.parent], resources)
+    for r in resources:
+        provider = by_urn.get(r.provider)
+        if provider is not None and provider.type == "pulumi:providers:kubernetes":
+            r.cloud, r.region = "kubernetes", provider.region
     by_parent: dict[str, list[PlannedResource]] = {}
     for r in resources:
         by_parent.setdefault(r.parent, []).append(r)
-    by_urn = {r.urn: r for r in resources}
-    for r in reversed(resources):  # children register after parents
+    for r in reversed(resources):  # children register after parents, so nested components come first
         if r.region is None and r.is_component:
-            places = {(c.cloud, c.region) for c in by_parent.get(r.urn, []) if c.region}
-            if len(places) == 1:
-                r.cloud, r.region = places.pop()
-    for r in resources:
-        if r.region is None and r.type == "pulumi:providers:kubernetes" and r.parent in by_urn:
-            r.region = by_urn[r.parent].region
-            for child in resources:
-                if child.provider == r.urn:
-                    child.cloud, child.region = "kubernetes", r.region
+            children = [c for c in by_parent.get(r.urn, []) if c.region]
+            regions = {c.region for c in children}
+            if len(regions) == 1:
+                # A cluster's own Kubernetes objects don't make it a Kubernetes component.
+                clouds = {c.cloud for c in children} - {"kubernetes"} or {"kubernetes"}
+                r.region = regions.pop()
+                r.cloud = clouds.pop() if len(clouds) == 1 else None
+
+
+def _first_region_below(component: PlannedResource, resources: list[PlannedResource]) -> str | None:
+    return next((r.region for r in resources if r.parent == component.urn and r.region), None)
 
 
 def dumps_inputs(inputs: dict[str, Any]) -> str:

@@ -83,3 +83,20 @@ def test_tags_of_one_stack_never_leak_into_the_next(plan_of) -> None:
     assert first.one("aws:sns/topic:Topic").inputs["tags"]["skyweave-stack"] == "first-eu"
     tags = second.one("aws:sns/topic:Topic").inputs["tags"]
     assert (tags["skyweave-stack"], tags["team"], tags["cost-center"]) == ("second-eu", "search", "CC-9")
+
+
+def test_stack_config_file_beside_pulumi_yaml_feeds_the_plan(tmp_path) -> None:
+    from skyweave.pipeline import plan_stack
+    from tests.conftest import BASE_STACK, write_stack
+
+    (tmp_path / "Pulumi.yaml").write_text("name: skyweave\nruntime: python\n")
+    (tmp_path / "Pulumi.gcp-eu.yaml").write_text(
+        "config:\n  skyweave:gcpBillingAccount: 0AAAAA-BBBBBB-CCCCCC\n"
+        "  skyweave:gatewayMasterKey:\n    secure: v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBBBBBBBB\n"
+    )
+    (tmp_path / "stacks").mkdir()
+    stack = {**BASE_STACK, "name": "gcp-eu", "clouds": ["gcp"], "gcp_project": "ml-test-123",
+             "residency": {"jurisdictions": ["eu"]}}
+    plan = plan_stack(write_stack(tmp_path / "stacks", stack))
+    budget = next(r for r in plan.resources if r.type == "gcp:billing/budget:Budget")
+    assert budget.inputs["billingAccount"] == "0AAAAA-BBBBBB-CCCCCC"
