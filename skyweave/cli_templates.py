@@ -24,7 +24,9 @@ def new(
     template: Annotated[str, typer.Argument(help="Template to fork; `skyweave templates` lists them.")],
     name: Annotated[str, typer.Option("--name", help="Name of the environment and of its Pulumi stack.")],
     sets: Annotated[list[str] | None, typer.Option("--set", help="Template parameter, key=value (repeatable).")] = None,
-    project_dir: Annotated[Path, typer.Option("--project-dir", help="The skyweave project (holds Pulumi.yaml).")] = Path("."),
+    project_dir: Annotated[
+        Path, typer.Option("--project-dir", help="The skyweave project (holds Pulumi.yaml).")
+    ] = Path("."),
 ) -> None:
     """Create an environment from a template: writes stacks/NAME.yaml and Pulumi.NAME.yaml.
 

@@ -90,19 +90,17 @@ def mermaid(plan: StackPlan) -> str:
         name = r.inputs.get("cluster_name") or r.name
         kind = "existing cluster" if r.inputs.get("existing") else ("EKS" if cloud == "aws" else "GKE") + " cluster"
         diagram.region(cloud, region).clusters[node_id("cluster", cloud, region)] = _label(f"{kind} {name}")
-    pools: dict[str, list[str]] = defaultdict(list)
+    pools: dict[tuple[str, str, str], list[str]] = defaultdict(list)  # (workload, cloud, region) → nodes
     for r in by_type[POOL]:
         cloud, region = _where(r)
         node = node_id("pool", r.name)
-        pools[r.inputs.get("workload", "")].append(node)
+        pools[(r.inputs.get("workload", ""), cloud, region)].append(node)
         diagram.put(cloud, region, f"{node}[{_label(*_pool_lines(r.inputs))}]")
     for r in by_type[ENDPOINT]:
         cloud, region = _where(r)
         label = _label(f"endpoint {r.inputs.get('workload', r.name)}", str(r.inputs.get("kind", "")))
         diagram.region(cloud, region).loose.append(f"{node_id('endpoint', r.name)}([{label}])")
-    for r in by_type[BUCKET]:
-        cloud, region = _where(r)
-        diagram.region(cloud, region).loose.append(f"{node_id('bucket', r.name)}[({_label(*_bucket_lines(r.inputs))})]")
+    _buckets(diagram, by_type[BUCKET], plan)
     for r in by_type[BUDGET]:
         cloud, region = _where(r)
         thresholds = "/".join(str(int(t)) for t in r.inputs.get("thresholds_pct", []))
@@ -125,13 +123,32 @@ def _pool_lines(props: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
+def _buckets(diagram: _Diagram, buckets: list[PlannedResource], plan: StackPlan) -> None:
+    """Bucket nodes; a replica (a region the stack file lists under replication_regions) is linked to its source."""
+    replicas = {(b.name, region) for b in plan.spec.storage for region in b.replication_regions}
+    sources: dict[str, str] = {}
+    copies: list[tuple[str, str]] = []
+    for r in buckets:
+        cloud, region = _where(r)
+        purpose, node = str(r.inputs.get("purpose", r.name)), node_id("bucket", r.name)
+        if (purpose, region) in replicas:
+            copies.append((purpose, node))
+        else:
+            sources[purpose] = node
+        title = f"replica of {purpose}" if (purpose, region) in replicas else f"bucket {purpose}"
+        diagram.region(cloud, region).loose.append(f"{node}[({_label(title, *_bucket_lines(r.inputs))})]")
+    diagram.edges += [
+        f"{sources[purpose]} -.->|replicates to| {node}" for purpose, node in copies if purpose in sources
+    ]
+
+
 def _bucket_lines(props: dict[str, Any]) -> tuple[str, ...]:
     retention = props.get("retention_days")
     lock = f"{props.get('object_lock', '')} lock {int(retention)} days" if retention else ""
-    return f"bucket {props.get('purpose', '')}", str(props.get("classification", "")), lock
+    return str(props.get("classification", "")), lock
 
 
-def _gateways(diagram: _Diagram, gateways: list[PlannedResource], pools: dict[str, list[str]]) -> None:
+def _gateways(diagram: _Diagram, gateways: list[PlannedResource], pools: dict[tuple[str, str, str], list[str]]) -> None:
     """Gateway nodes in their clusters, one node per route, route → target edges, fallbacks dotted."""
     routes: dict[str, str] = {}
     targets: set[tuple[str, str]] = set()
@@ -143,7 +160,7 @@ def _gateways(diagram: _Diagram, gateways: list[PlannedResource], pools: dict[st
         for route in gateway.inputs.get("routes", []):
             route_node = routes.setdefault(route["name"], node_id("route", route["name"]))
             diagram.edges.append(f"{gateway_node} --> {route_node}")
-            for target in _route_targets(diagram, route, pools):
+            for target in _route_targets(diagram, route, pools, (cloud, region)):
                 targets.add((route_node, target))
         for kind, edge in (("fallbacks", "fallback"), ("context_window_fallbacks", "longer context")):
             for source, chain in (gateway.inputs.get(kind) or {}).items():
@@ -155,11 +172,12 @@ def _gateways(diagram: _Diagram, gateways: list[PlannedResource], pools: dict[st
     diagram.edges += [f"{a} -.->|{label}| {b}" for a, b, label in fallbacks]
 
 
-def _route_targets(diagram: _Diagram, route: dict[str, Any], pools: dict[str, list[str]]) -> list[str]:
-    """The pools serving a self-hosted route, or the provider in the region that serves the model."""
+def _route_targets(diagram: _Diagram, route: dict[str, Any], pools: dict[tuple[str, str, str], list[str]],
+                   gateway_at: tuple[str, str]) -> list[str]:
+    """The pools in the gateway's own cluster that serve a self-hosted route, or the provider region."""
     provider = route.get("provider")
     if provider == "self_hosted":
-        return pools.get(route.get("model", ""), [])
+        return pools.get((route.get("model", ""), *gateway_at), [])
     cloud, region = PROVIDER_CLOUDS.get(provider, "?"), route.get("region", "?")
     node = node_id("provider", provider or "", region)
     place = diagram.region(cloud, region)

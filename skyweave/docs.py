@@ -219,7 +219,8 @@ def components_markdown() -> str:
         "The Pulumi components skyweave wires from a stack file. Each takes a typed args model (the inputs",
         "below, validated before any resource is declared) and the explicit provider of its cloud region.",
         "",
-        *[f"- [`{c.__name__}`](#{c.__name__.lower()}) `{type_token(c)}`: {_one_line(c.__doc__ or '')}" for c in classes],
+        *[f"- [`{c.__name__}`](#{c.__name__.lower()}) `{type_token(c)}`: {_one_line(c.__doc__ or '')}"
+          for c in classes],
         "",
     ]
     modules_seen: set[str] = set()
@@ -232,7 +233,8 @@ def components_markdown() -> str:
 def _component_section(component: type, first_of_module: bool) -> list[str]:
     args = _args_model(component)
     module = inspect.getmodule(component)
-    lines = [f"## {component.__name__}", "", f"`{type_token(component)}` in `{module.__name__.replace('.', '/')}.py`", ""]
+    source = module.__name__.replace(".", "/") + ".py"
+    lines = [f"## {component.__name__}", "", f"`{type_token(component)}` in `{source}`", ""]
     # The module docstring tells the whole story once; further components of the module get their own line.
     about = module.__doc__ if first_of_module and module.__doc__ else component.__doc__
     if about:

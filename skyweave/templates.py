@@ -177,7 +177,8 @@ def load_template(name: str, directory: Path = TEMPLATES_DIR) -> Template:
     source = directory / f"{name}{TEMPLATE_SUFFIX}"
     if not source.is_file():
         known = sorted(p.name.removesuffix(TEMPLATE_SUFFIX) for p in directory.glob(f"*{TEMPLATE_SUFFIX}"))
-        raise TemplateError([f"no template {name!r}{did_you_mean(name, known)}; templates: {allowed_list(known) or 'none'}"])
+        listed = allowed_list(known) or "none"
+        raise TemplateError([f"no template {name!r}{did_you_mean(name, known)}; templates: {listed}"])
     params_file = directory / f"{name}{PARAMS_SUFFIX}"
     try:
         declared = YAML(typ="safe").load(params_file.read_text(encoding="utf-8"))
@@ -232,7 +233,8 @@ def parameter_values(template: Template, sets: Iterable[str]) -> dict[str, Any]:
             problems.append("--set name: the stack name is given with --name")
         elif param is None:
             problems.append(
-                f"--set {key}: unknown parameter{did_you_mean(key, names)}; {template.name} takes: {allowed_list(names, 40)}"
+                f"--set {key}: unknown parameter{did_you_mean(key, names)}; "
+                f"{template.name} takes: {allowed_list(names, 40)}"
             )
         else:
             try:
@@ -285,7 +287,8 @@ def validate(text: str, template_name: str) -> StackSpec:
         spec = load_text(text, template_name)
     except StackFileError as exc:
         # Lines of a file that is never written would mislead: name the template and the field instead.
-        raise TemplateError([f"template {template_name}: {p.path or '<top>'}: {p.message}" for p in exc.problems]) from None
+        problems = [f"template {template_name}: {p.path or '<top>'}: {p.message}" for p in exc.problems]
+        raise TemplateError(problems) from None
     pools = [w for w in spec.workloads if w.kind != "serverless"]  # endpoints choose their own hardware
     try:
         select_stack(spec.model_copy(update={"workloads": pools}))

@@ -11,18 +11,20 @@ from skyweave.cli import app
 from skyweave.diagram import mermaid
 from tests.conftest import BASE_STACK, write_stack
 
-CONFIG = {"gatewayMasterKey": "sk-skyweave-diagram-test-4b1d", "kubeconfig": "apiVersion: v1\nkind: Config\n"}
+CONFIG = {"gatewayMasterKey": "sk-skyweave-diagram-test-4b1d"}
 
 HYBRID: dict[str, Any] = {
     "residency": {"jurisdictions": ["eu"], "regions": ["eu-west-1", "europe-west4"]},
     "clouds": ["aws", "gcp"],
     "gcp_project": "ml-test-418201",
-    "budget": {"monthly_cap_usd": 60000, "alert_thresholds_pct": [80, 100], "gcp_billing_account": "01A2B3-C4D5E6-F7A8B9"},
+    "budget": {"monthly_cap_usd": 60000, "alert_thresholds_pct": [80, 100],
+               "gcp_billing_account": "01A2B3-C4D5E6-F7A8B9"},
     "workloads": [
         {"name": "chat", "kind": "inference", "model": {"name": "llama-3.1-8b"},
          "hardware": {"cloud": "aws", "regions": ["eu-west-1"], "instance_type": "g5.12xlarge"},
          "capacity": {"min_nodes": 1, "max_nodes": 3}},
-        {"name": "reranker", "kind": "serverless", "model": {"parameters_b": 1.5, "context_tokens": 4096, "concurrency": 8},
+        {"name": "reranker", "kind": "serverless",
+         "model": {"parameters_b": 1.5, "context_tokens": 4096, "concurrency": 8},
          "serverless": {"endpoint": "gcp-cloud-run-gpu", "bucket": "prompts",
                         "image": "europe-west4-docker.pkg.dev/ml-test-418201/serving/vllm-openai:v0.10.1"}},
     ],
@@ -94,6 +96,20 @@ def test_a_stack_with_only_a_budget_still_shows_where_its_alarm_lives(plan_of) -
         "    end\n"
         "  end\n"
     )
+
+
+def test_a_replica_bucket_is_drawn_in_its_region_and_linked_to_its_source(plan_of) -> None:
+    diagram = mermaid(plan_of({
+        "residency": {"jurisdictions": ["eu"], "regions": ["eu-west-1", "eu-central-1"]},
+        "home_regions": {"aws": "eu-west-1"},
+        "storage": [{"name": "training-data", "region": "eu-west-1", "replication_regions": ["eu-central-1"]}],
+    }).plan)
+    central = diagram.split('subgraph aws_eu_central_1["eu-central-1"]\n', 1)[1].split("    end\n", 1)[0]
+    assert central == (
+        '      bucket_test_eu_training_data_replica_eu_central_1[("replica of training-data<br/>internal")]\n'
+    )
+    replica = "bucket_test_eu_training_data_replica_eu_central_1"
+    assert f"  bucket_test_eu_training_data -.->|replicates to| {replica}\n" in diagram
 
 
 def test_markdown_plan_carries_the_diagram_in_a_mermaid_block(tmp_path: Path) -> None:

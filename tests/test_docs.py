@@ -26,7 +26,8 @@ def test_committed_docs_are_what_the_sources_generate() -> None:
 def test_pages_say_they_are_generated_and_how_to_regenerate() -> None:
     for page in ("stack-file.md", "components.md"):
         first = (DOCS_DIR / page).read_text().splitlines()[0]
-        assert first.startswith("<!-- Generated from ") and first.endswith("do not edit. Regenerate with: skyweave docs -->")
+        assert first.startswith("<!-- Generated from ")
+        assert first.endswith("do not edit. Regenerate with: skyweave docs -->")
     schema = json.loads((DOCS_DIR / "stack-file.schema.json").read_text())
     assert schema["$comment"] == "Generated from skyweave/spec.py; do not edit. Regenerate with: skyweave docs"
 

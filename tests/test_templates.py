@@ -20,11 +20,8 @@ from tests.conftest import ROOT
 
 runner = CliRunner()
 TEMPLATES = ["inference-eu", "inference-us-hipaa", "serverless-dev", "training-spot"]
-PLAN_CONFIG = {
-    "gatewayMasterKey": "sk-skyweave-template-test-1c9e",
-    "kubeconfig": "apiVersion: v1\nkind: Config\nusers: [{name: ci, user: {token: kube-token-7f3a}}]\n",
-}
-"""Pulumi config a forked stack gets with `pulumi config set --secret` before `pulumi up`."""
+PLAN_CONFIG = {"gatewayMasterKey": "sk-skyweave-template-test-1c9e"}
+"""Pulumi config a stack with a gateway gets with `pulumi config set --secret` before `pulumi up`."""
 
 # Values at the edges of what each template allows: other regions and clouds, the smallest pools, long
 # retention, other instance types.
@@ -70,7 +67,9 @@ def test_template_renders_validates_plans_and_passes_the_policies(project: Path,
     path = project / "stacks" / "team-env.yaml"
     spec = load_stack(path)
     assert spec.name == "team-env"
-    plan = plan_stack(path, PLAN_CONFIG)
+    # The config the printed commands set is all the plan needs.
+    secrets = re.findall(r"pulumi config set --secret skyweave:(\S+) <value>", result.stdout)
+    plan = plan_stack(path, {key: f"sk-test-{key}" for key in secrets})
     assert [(v.id, v.urn, v.message) for v in plan.violations if v.enforcement != "waived"] == []
     assert 0 < plan.cost.monthly_usd <= spec.budget.monthly_cap_usd
     assert any(r.type.startswith("skyweave:") and r.type != "skyweave:cost:BudgetAlarm" for r in plan.resources)
@@ -105,7 +104,9 @@ def test_new_prints_the_next_commands(project: Path) -> None:
     result = _new(project, "inference-eu", "--name", "search-prod")
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in result.stdout.splitlines()]
-    assert lines[0] == f"wrote {project}/stacks/search-prod.yaml and {project}/Pulumi.search-prod.yaml from template inference-eu"
+    assert lines[0] == (
+        f"wrote {project}/stacks/search-prod.yaml and {project}/Pulumi.search-prod.yaml from template inference-eu"
+    )
     assert lines[1:4] == ["next:", f"cd {project}", "skyweave plan stacks/search-prod.yaml"]
     assert "pulumi stack init search-prod" in lines
     assert "pulumi config set --secret skyweave:gatewayMasterKey <value>" in lines
@@ -165,7 +166,8 @@ def test_bad_parameters_are_clear_errors(project: Path, args: list[str], message
     [
         (["--set", "team=Search"], "template inference-eu: owner.team: given 'Search'; use lowercase letters"),
         (["--set", "region=us-east-1"], "template inference-eu: clouds[0]: aws has no region inside the residency"),
-        (["--set", "monthly_cap_usd=-5"], "template inference-eu: budget.monthly_cap_usd: Input should be greater than 0"),
+        (["--set", "monthly_cap_usd=-5"],
+         "template inference-eu: budget.monthly_cap_usd: Input should be greater than 0"),
         (["--set", "model=gpt-7"], "template inference-eu: workload chat: model 'gpt-7' is not a known model"),
         (["--set", "max_nodes=1", "--set", "throughput_tokens_per_s=20000"],
          "template inference-eu: workload chat: cheapest feasible"),
@@ -279,17 +281,31 @@ def test_example_environment_loads_plans_and_passes_the_policies(name: str) -> N
     assert 0 < plan.cost.monthly_usd <= plan.spec.budget.monthly_cap_usd
 
 
+VIOLATING = ROOT / "tests" / "fixtures" / "violating"
+
+
+def test_a_residency_violation_is_refused_with_file_line_and_field() -> None:
+    result = runner.invoke(app, ["plan", str(VIOLATING / "residency.yaml")])
+    assert result.exit_code == 2
+    assert (
+        f"{VIOLATING / 'residency.yaml'}:31: gateway.routes[1].model: "
+        "'bedrock/eu.anthropic.claude-3-7-sonnet-20250219-v1:0' is a cross-region inference profile"
+    ) in result.output
+    assert (
+        f"{VIOLATING / 'residency.yaml'}:24: storage[0].replication_regions[0]: no copy may leave the residency"
+    ) in result.output
+
+
 @pytest.mark.parametrize(
-    ("family", "expected"),
-    [("residency", {"SKW-RES-003"}), ("cost", {"SKW-COST-001", "SKW-COST-002"}), ("security", {"SKW-SEC-006"})],
+    ("family", "expected"), [("cost", {"SKW-COST-001", "SKW-COST-002"}), ("security", {"SKW-SEC-006"})]
 )
 def test_violating_fixture_fails_only_its_own_rule_family(family: str, expected: set[str]) -> None:
-    plan = plan_stack(ROOT / "tests" / "fixtures" / "violating" / f"{family}.yaml", PLAN_CONFIG)
+    plan = plan_stack(VIOLATING / f"{family}.yaml")
     assert {v.id for v in plan.mandatory_violations} == expected
 
 
 def test_a_violating_stack_fails_the_plan_command() -> None:
-    result = runner.invoke(app, ["plan", str(ROOT / "tests" / "fixtures" / "violating" / "cost.yaml")])
+    result = runner.invoke(app, ["plan", str(VIOLATING / "cost.yaml")])
     assert result.exit_code == 1
     assert "SKW-COST-001" in result.stdout
 
