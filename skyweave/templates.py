@@ -319,15 +319,19 @@ def write(new: NewStack) -> None:
 
 
 def next_commands(new: NewStack) -> list[str]:
-    """What the user runs next: the offline plan, then the Pulumi stack and its secrets, then deploy."""
+    """What the user runs next: the offline plan, the Pulumi stack and its config, then deploy.
+
+    The offline plan reads the config from `Pulumi.<name>.yaml`, so a stack that needs config is planned
+    once it is set; one that needs none is planned before anything else."""
     spec = new.spec
-    commands = [] if new.project_dir.resolve() == Path.cwd().resolve() else [f"cd {new.project_dir}"]
-    commands += [f"skyweave plan {new.stack_file}", f"pulumi stack init {spec.name}"]
+    config = [f"pulumi config set --secret skyweave:{key} <value>" for key in secret_config_keys(spec)]
     if "gcp" in spec.clouds and not spec.budget.gcp_billing_account:
-        commands.append("pulumi config set skyweave:gcpBillingAccount <billing account ID>")
-    commands += [f"pulumi config set --secret skyweave:{key} <value>" for key in secret_config_keys(spec)]
-    commands += ["pulumi preview --policy-pack policies", "pulumi up"]
-    return commands
+        config.insert(0, "pulumi config set skyweave:gcpBillingAccount <billing account ID>")
+    plan = f"skyweave plan {new.stack_file}"
+    commands = [] if new.project_dir.resolve() == Path.cwd().resolve() else [f"cd {new.project_dir}"]
+    init = f"pulumi stack init {spec.name}"
+    commands += [init, *config, plan] if config else [plan, init]
+    return [*commands, "pulumi preview --policy-pack policies", "pulumi up"]
 
 
 def secret_config_keys(spec: StackSpec) -> list[str]:

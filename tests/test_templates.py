@@ -103,14 +103,39 @@ def test_written_files_stay_commented_yaml_for_editors_and_pulumi(project: Path)
 def test_new_prints_the_next_commands(project: Path) -> None:
     result = _new(project, "inference-eu", "--name", "search-prod")
     assert result.exit_code == 0, result.output
-    lines = [line.strip() for line in result.stdout.splitlines()]
-    assert lines[0] == (
-        f"wrote {project}/stacks/search-prod.yaml and {project}/Pulumi.search-prod.yaml from template inference-eu"
-    )
-    assert lines[1:4] == ["next:", f"cd {project}", "skyweave plan stacks/search-prod.yaml"]
-    assert "pulumi stack init search-prod" in lines
-    assert "pulumi config set --secret skyweave:gatewayMasterKey <value>" in lines
-    assert lines[-1] == "pulumi up"
+    assert [line.strip() for line in result.stdout.splitlines()] == [
+        f"wrote {project}/stacks/search-prod.yaml and {project}/Pulumi.search-prod.yaml from template inference-eu",
+        "next:",
+        f"cd {project}",
+        "pulumi stack init search-prod",
+        "pulumi config set --secret skyweave:gatewayMasterKey <value>",
+        "skyweave plan stacks/search-prod.yaml",
+        "pulumi preview --policy-pack policies",
+        "pulumi up",
+    ]
+
+
+def test_the_printed_plan_command_works_once_the_printed_config_is_set(project: Path, monkeypatch) -> None:
+    assert _new(project, "inference-eu", "--name", "search-prod").exit_code == 0
+    monkeypatch.chdir(project)
+    # What `pulumi config set --secret skyweave:gatewayMasterKey ...` leaves in the stack settings.
+    settings = Path("Pulumi.search-prod.yaml")
+    settings.write_text(settings.read_text() + "  skyweave:gatewayMasterKey:\n    secure: v1:9f2Kc0aQ==\n")
+    result = runner.invoke(app, ["plan", "stacks/search-prod.yaml"])
+    assert result.exit_code == 0, result.output
+    assert "policies: no findings" in result.stdout
+
+
+def test_a_stack_without_config_is_planned_first(project: Path) -> None:
+    result = _new(project, "training-spot", "--name", "research-train")
+    assert result.exit_code == 0, result.output
+    assert [line.strip() for line in result.stdout.splitlines()][2:] == [
+        f"cd {project}",
+        "skyweave plan stacks/research-train.yaml",
+        "pulumi stack init research-train",
+        "pulumi preview --policy-pack policies",
+        "pulumi up",
+    ]
 
 
 def test_next_commands_ask_for_the_config_the_stack_does_not_carry(project: Path) -> None:
