@@ -166,17 +166,20 @@ def _environment(directory: Path) -> jinja2.Environment:
     )
 
 
+def _template_names(directory: Path) -> list[str]:
+    return sorted(p.name.removesuffix(TEMPLATE_SUFFIX) for p in directory.glob(f"*{TEMPLATE_SUFFIX}"))
+
+
 def list_templates(directory: Path = TEMPLATES_DIR) -> list[Template]:
     """Every template in the directory, by name."""
-    names = sorted(p.name.removesuffix(TEMPLATE_SUFFIX) for p in directory.glob(f"*{TEMPLATE_SUFFIX}"))
-    return [load_template(name, directory) for name in names]
+    return [load_template(name, directory) for name in _template_names(directory)]
 
 
 def load_template(name: str, directory: Path = TEMPLATES_DIR) -> Template:
     """A template and its declared parameters; TemplateError names what is wrong."""
     source = directory / f"{name}{TEMPLATE_SUFFIX}"
     if not source.is_file():
-        known = sorted(p.name.removesuffix(TEMPLATE_SUFFIX) for p in directory.glob(f"*{TEMPLATE_SUFFIX}"))
+        known = _template_names(directory)
         listed = allowed_list(known) or "none"
         raise TemplateError([f"no template {name!r}{did_you_mean(name, known)}; templates: {listed}"])
     params_file = directory / f"{name}{PARAMS_SUFFIX}"
@@ -199,12 +202,24 @@ def _params(params_file: Path, declared: dict[str, Any]) -> tuple[Param, ...]:
             problems.append(f"{params_file}: {name}.help: say what the parameter sets")
         if name == "name":
             problems.append(f"{params_file}: name: `name` is given with --name, not declared")
+        param = Param(name, kind, help_text, entry.get("default"), tuple(entry.get("choices") or ()))
         if "default" not in entry:  # every template renders as it is: `skyweave new T --name N`
             problems.append(f"{params_file}: {name}.default: give a default")
-        params.append(Param(name, kind, help_text, entry.get("default"), tuple(entry.get("choices") or ())))
+        elif kind in PARAM_TYPES and not _of_type(param.default, kind):
+            problems.append(f"{params_file}: {name}.default: {param.default!r} is not of type {kind}")
+        elif param.choices and param.default not in param.choices:
+            problems.append(f"{params_file}: {name}.default: {param.default!r} is not one of its choices")
+        params.append(param)
     if problems:
         raise TemplateError(problems)
     return tuple(params)
+
+
+def _of_type(value: Any, kind: str) -> bool:
+    if kind == "list":
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    expected = {"string": str, "integer": int, "number": int | float, "boolean": bool}[kind]
+    return isinstance(value, expected) and (kind == "boolean") == isinstance(value, bool)
 
 
 def _check_variables(template: Template, directory: Path) -> None:
@@ -249,7 +264,7 @@ def parameter_values(template: Template, sets: Iterable[str]) -> dict[str, Any]:
 def render(template: Template, name: str, values: dict[str, Any]) -> str:
     """The stack file the template gives for `name` and the parameter values (not validated)."""
     text = _environment(template.source.parent).get_template(template.source.name).render(name=name, **values)
-    return SCHEMA_LINE.sub(STACK_SCHEMA_LINE.replace("\\", "\\\\"), text, count=1)
+    return SCHEMA_LINE.sub(lambda _: STACK_SCHEMA_LINE, text, count=1)
 
 
 def new_stack(template_name: str, name: str, sets: Iterable[str] = (), project_dir: Path = Path("."),

@@ -253,6 +253,21 @@ def test_a_template_using_an_undeclared_parameter_is_refused(tmp_path: Path) -> 
     assert any("parameter 'team' is declared but never used" in p for p in error.value.problems)
 
 
+def test_a_default_of_the_wrong_type_or_outside_its_choices_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "odd.yaml.j2").write_text("name: {{ name }}\nx: {{ size }}\ny: {{ cloud }}\n")
+    (tmp_path / "odd.params.yaml").write_text(
+        "description: d\nparams:\n"
+        "  size: {type: integer, default: big, help: nodes}\n"
+        "  cloud: {type: string, default: azure, choices: [aws, gcp], help: cloud}\n"
+    )
+    with pytest.raises(TemplateError) as error:
+        load_template("odd", tmp_path)
+    assert error.value.problems == [
+        f"{tmp_path / 'odd.params.yaml'}: size.default: 'big' is not of type integer",
+        f"{tmp_path / 'odd.params.yaml'}: cloud.default: 'azure' is not one of its choices",
+    ]
+
+
 def test_a_parameter_without_type_help_or_default_is_refused(tmp_path: Path) -> None:
     (tmp_path / "bare.yaml.j2").write_text("name: {{ name }}\nx: {{ size }}\n")
     (tmp_path / "bare.params.yaml").write_text("description: d\nparams:\n  size: {type: int}\n")
