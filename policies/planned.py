@@ -16,7 +16,7 @@ from pulumi_policy import PolicyResource
 from pulumi_policy.proxy import UnknownValueError
 
 from policies.props import is_list, is_map
-from skyweave.plan import PlannedResource, _place_components
+from skyweave.plan import PlannedResource, place_components
 
 
 class Unknown:
@@ -85,7 +85,7 @@ def planned_resources(resources: Sequence[PolicyResource]) -> list[PlannedResour
                 protect=bool(r.opts.protect),
             )
         )
-    _place_components(planned)
+    place_components(planned)
     return planned
 
 

@@ -1,4 +1,6 @@
-"""Where the CLI prints: piped output (CI logs, files) gets a wide page instead of rich's 80 columns."""
+"""Where the CLI prints: piped output (CI logs, files) gets a wide page instead of rich's 80 columns.
+
+Emoji codes are off: `file:100:` in an error message must not turn into a picture."""
 
 from __future__ import annotations
 
@@ -10,8 +12,8 @@ PIPED_WIDTH = 160
 
 
 def output_console() -> Console:
-    return Console(width=None if sys.stdout.isatty() else PIPED_WIDTH)
+    return Console(width=None if sys.stdout.isatty() else PIPED_WIDTH, emoji=False)
 
 
 def error_console() -> Console:
-    return Console(stderr=True, width=None if sys.stderr.isatty() else PIPED_WIDTH)
+    return Console(stderr=True, width=None if sys.stderr.isatty() else PIPED_WIDTH, emoji=False)

@@ -176,7 +176,7 @@ def run_program(
         raise PlanError(str(exc)) from None
     resources = list(recording.resources.values())
     _check_deployable(recording, resources)
-    _place_components(resources)
+    place_components(resources)
     return resources
 
 
@@ -192,7 +192,7 @@ def _check_deployable(recording: Recording, resources: list[PlannedResource]) ->
         raise PlanError("\n".join(problems))
 
 
-def _place_components(resources: list[PlannedResource]) -> None:
+def place_components(resources: list[PlannedResource]) -> None:
     """Kubernetes objects sit where their cluster's provider does; a component sits where its children
     do, when they agree."""
     by_urn = {r.urn: r for r in resources}

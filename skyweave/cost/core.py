@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -62,9 +64,12 @@ class CostSummary:
 
 
 def estimate(resources: list[PlannedResource], ctx: CostContext) -> CostSummary:
-    """Set `monthly_usd` on every custom resource and return the roll-ups."""
+    """Set `monthly_usd` on every custom resource and return the roll-ups.
+
+    Sums use `math.fsum`, so totals do not depend on the order resources were registered in."""
     by_urn = {r.urn: r for r in resources}
-    summary = CostSummary(0.0)
+    by_component: dict[str, list[float]] = defaultdict(list)
+    by_region: dict[str, list[float]] = defaultdict(list)
     unpriced: set[str] = set()
     for r in resources:
         if not r.custom:
@@ -73,15 +78,15 @@ def estimate(resources: list[PlannedResource], ctx: CostContext) -> CostSummary:
         if pricer is None and not is_priced(r.type):
             unpriced.add(r.type)
         r.monthly_usd = round(pricer(r, ctx), 4) if pricer else 0.0
-        if not r.monthly_usd:
-            continue
-        summary.monthly_usd += r.monthly_usd
-        top = top_component(r, by_urn)
-        summary.by_component[top] = summary.by_component.get(top, 0.0) + r.monthly_usd
-        region = r.region or "global"
-        summary.by_region[region] = summary.by_region.get(region, 0.0) + r.monthly_usd
-    summary.unpriced_types = sorted(unpriced)
-    return summary
+        if r.monthly_usd:
+            by_component[top_component(r, by_urn)].append(r.monthly_usd)
+            by_region[r.region or "global"].append(r.monthly_usd)
+    return CostSummary(
+        monthly_usd=math.fsum(v for values in by_region.values() for v in values),
+        by_component={k: math.fsum(v) for k, v in by_component.items()},
+        by_region={k: math.fsum(v) for k, v in by_region.items()},
+        unpriced_types=sorted(unpriced),
+    )
 
 
 def top_component(resource: PlannedResource, by_urn: dict[str, PlannedResource]) -> str:
