@@ -325,7 +325,7 @@ of that geography (`global`: anywhere), not only in the route's region."""
 def bedrock_geography(model: str) -> str | None:
     """The geography a Bedrock cross-region inference profile may run in; None for an in-region model ID."""
     provider, _, model_id = model.partition("/")
-    if provider != "bedrock":
+    if provider not in ("bedrock", "bedrock_converse"):
         return None
     prefix = model_id.split(".", 1)[0]
     return prefix if "." in model_id and prefix in BEDROCK_GEOGRAPHIES else None

@@ -16,6 +16,7 @@ from policies.meta import ALLOWED_REGIONS, PolicyMeta
 from policies.props import dig, is_map, items
 from policies.residency.locations import outside
 from policies.rule import required, resource_policy
+from skyweave.consistency import bedrock_geography
 from skyweave.errors import allowed_list
 
 GATEWAY_TYPE = "skyweave:gateway:Gateway"
@@ -23,8 +24,6 @@ CONFIG_MAP_TYPE = "kubernetes:core/v1:ConfigMap"
 # LiteLLM provider prefixes served by a cloud region; other prefixes are self-hosted or regionless APIs.
 _REGIONAL_PROVIDERS = ("bedrock/", "bedrock_converse/", "sagemaker/", "vertex_ai/", "vertex_ai_beta/", "azure/", "azure_ai/")
 _SELF_HOSTED_PROVIDERS = ("hosted_vllm/", "openai_compatible/")
-# Bedrock cross-region inference profiles (`bedrock/eu.anthropic...`) may run in any region of a geography.
-_GEOGRAPHY_PREFIXES = ("us.", "eu.", "apac.", "jp.", "au.", "ca.", "global.")
 _LITELLM_REGION_KEYS = ("aws_region_name", "vertex_location", "region_name")
 
 META = PolicyMeta(
@@ -81,7 +80,7 @@ def _judge(route: Route, config: Mapping[str, Any]) -> Iterator[str]:
     allowed = required(config, "allowedRegions")
     if self_hosted or "/" not in model or model.startswith(_SELF_HOSTED_PROVIDERS):
         return  # a self-hosted model (a workload name, hosted_vllm/...) runs in the stack's own cluster
-    geography = _geography(model)
+    geography = bedrock_geography(model)
     if geography and geography not in (config.get("allowedGeographies") or []):
         yield (
             f"{where} uses the cross-region inference profile {model!r}, which may run anywhere in {geography!r}; "
@@ -103,14 +102,6 @@ def _judge(route: Route, config: Mapping[str, Any]) -> Iterator[str]:
 
 def _self_hosted(route: Any) -> bool:
     return dig(route, "provider") == "self_hosted"
-
-
-def _geography(model: str) -> str | None:
-    model_id = model.split("/", 1)[-1]
-    for prefix in _GEOGRAPHY_PREFIXES:
-        if model.startswith(("bedrock/", "bedrock_converse/")) and model_id.startswith(prefix):
-            return prefix.rstrip(".")
-    return None
 
 
 def _litellm_region(params: Any) -> Any:
