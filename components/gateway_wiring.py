@@ -56,17 +56,9 @@ def declare_gateways(ctx: Build) -> list[Gateway]:
 
 
 def _self_hosted_placements(ctx: Build) -> dict[str, Placement]:
-    from skyweave.selector import SelectionError, select_stack
-
+    """Where the GPU fleet placed each workload a route names (routes serve inference workloads only)."""
     names = {r.model for r in ctx.spec.gateway.routes if "/" not in r.model}
-    workloads = [w for w in ctx.spec.workloads if w.name in names]
-    if not workloads:
-        return {}
-    try:
-        selections = select_stack(ctx.spec.model_copy(update={"workloads": workloads}), ctx.catalog)
-    except SelectionError as exc:
-        raise GatewayWiringError(str(exc)) from None
-    return {s.workload: s.pick for s in selections}
+    return {name: ctx.placements[name] for name in sorted(names) if name in ctx.placements}
 
 
 def _regions(ctx: Build, placements: dict[str, Placement]) -> list[tuple[str, str]]:

@@ -46,6 +46,7 @@ def declare_gpu_fleet(ctx: Build) -> dict[tuple[str, str], Cluster]:
         selections = select_stack(spec.model_copy(update={"workloads": workloads}), ctx.catalog)
     except SelectionError as exc:
         raise FleetError(str(exc)) from None
+    ctx.placements.update({s.workload: s.pick for s in selections})
     by_region: dict[tuple[str, str], list[tuple[Workload, Placement]]] = defaultdict(list)
     for workload, selection in zip(workloads, selections):
         for region in selection.pick.regions:

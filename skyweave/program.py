@@ -29,6 +29,8 @@ class Build:
     """Stack buckets by name (`components.compliant_storage.StoredBucket`), once `_storage` has run."""
     clusters: dict[tuple[str, str], Any] = field(default_factory=dict)
     """GPU clusters by (cloud, region) (`components.cluster.Cluster`), once `_gpu_pools` has run."""
+    placements: dict[str, Any] = field(default_factory=dict)
+    """The selector's pick (`skyweave.selector.Placement`) per GPU-pool workload, once `_gpu_pools` has run."""
 
     def home_region(self, cloud: str) -> str:
         """Where stack-wide resources of a cloud live: the stack's home region, else its first allowed one."""
