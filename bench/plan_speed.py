@@ -1,0 +1,111 @@
+"""Plan speed against its floor, for each example stack and for synthetic stacks of 100, 500 and 1,000
+resources. The floor (bench/plan_floor.py) is a bare process that imports the same SDK modules and
+registers the same resources under Pulumi's stock mocks, without skyweave. Wall-clock times of whole
+processes, best of three.
+
+Targets: each plan <= 1.2x its floor; a second stack in the same process <= 15% of the first;
+1,000 resources <= 10 s; time linear in resources.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = 3
+
+
+def best_wall(cmd: list[str]) -> float:
+    times = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def plan_cmd(*stacks: Path) -> list[str]:
+    return [sys.executable, "-m", "skyweave", "plan", *map(str, stacks), "--format", "json"]
+
+
+def plan_json(stack: Path, out: Path) -> int:
+    result = subprocess.run(plan_cmd(stack), check=True, capture_output=True, text=True, cwd=ROOT)
+    out.write_text(result.stdout)
+    return len(json.loads(result.stdout)["resources"])
+
+
+def synthetic_stack(units: int, directory: Path) -> Path:
+    """A stack whose size grows with `units`: one budget per cloud plus `units` buckets and
+    region-pinned GPU workloads spread over the EU regions."""
+    regions = ["eu-west-1", "eu-central-1", "eu-north-1"]
+    data = {
+        "name": f"synthetic-{units}",
+        "environment": "bench",
+        "owner": {"team": "ml-platform", "cost_center": "CC-1"},
+        "clouds": ["aws"],
+        "residency": "eu",
+        "budget": {"monthly_cap_usd": 10_000_000},
+        "storage": [{"name": f"data-{i}", "region": regions[i % 3]} for i in range(units)],
+        "workloads": [
+            {
+                "name": f"pool-{i}",
+                "kind": "inference",
+                "model": {"parameters_b": 8, "precision": "int8", "concurrency": 8},
+                "hardware": {"cloud": "aws", "regions": [regions[i % 3]], "instance_type": "g5.xlarge"},
+            }
+            for i in range(units)
+        ],
+    }
+    path = directory / f"synthetic-{units}.yaml"
+    with path.open("w") as handle:
+        YAML().dump(data, handle)
+    return path
+
+
+def units_for(resources: int, directory: Path) -> int:
+    """Units that give about `resources` resources, from the size of a 1-unit and a 5-unit stack."""
+    one = plan_json(synthetic_stack(1, directory), directory / "one.json")
+    five = plan_json(synthetic_stack(5, directory), directory / "five.json")
+    per_unit = (five - one) / 4
+    return max(1, round((resources - (one - per_unit)) / per_unit))
+
+
+def row(label: str, stack: Path, directory: Path) -> tuple[int, float, float]:
+    plan_file = directory / f"{stack.stem}.json"
+    count = plan_json(stack, plan_file)
+    plan_s = best_wall(plan_cmd(stack))
+    floor_s = best_wall([sys.executable, str(ROOT / "bench" / "plan_floor.py"), str(plan_file)])
+    print(f"{label:<26} {count:>6} {plan_s:>8.2f} {floor_s:>8.2f} {plan_s / floor_s:>7.2f}x")
+    return count, plan_s, floor_s
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        print(f"{'stack':<26} {'resources':>6} {'plan s':>8} {'floor s':>8} {'ratio':>8}")
+        examples = sorted((ROOT / "stacks").glob("*.yaml"))
+        for stack in examples:
+            row(stack.name, stack, directory)
+        sizes = []
+        for target in (100, 500, 1000):
+            stack = synthetic_stack(units_for(target, directory), directory)
+            sizes.append(row(f"synthetic ~{target}", stack, directory))
+        first = best_wall(plan_cmd(examples[0]))
+        both = best_wall(plan_cmd(examples[0], examples[1]))
+        print(f"\nsecond stack in the same process: +{both - first:.2f} s = {(both - first) / first:.0%} of the first ({first:.2f} s)")
+        (n1, t1, _), (n2, t2, _) = sizes[0], sizes[-1]
+        print(f"marginal cost: {(t2 - t1) / (n2 - n1) * 1000:.2f} ms per resource between {n1} and {n2} resources")
+        mid_n, mid_t, _ = sizes[1]
+        predicted = t1 + (t2 - t1) * (mid_n - n1) / (n2 - n1)
+        print(f"linearity: {mid_n} resources took {mid_t:.2f} s, the line through the ends predicts {predicted:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
