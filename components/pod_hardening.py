@@ -39,6 +39,18 @@ def container_security_context() -> dict[str, Any]:
     }
 
 
+def node_agent_pod_security_context() -> dict[str, Any]:
+    """Pod settings of a node agent that must run as root (see `node_agent_security_context`)."""
+    return {"run_as_non_root": False, "run_as_user": 0, "run_as_group": 0, "seccomp_profile": {"type": "RuntimeDefault"}}
+
+
+def node_agent_security_context(add: tuple[str, ...] = ()) -> dict[str, Any]:
+    """`container_security_context` for a node agent that talks to root-owned kubelet sockets on the host:
+    root, but still read-only, no privilege escalation, and every capability dropped except `add`."""
+    capabilities: dict[str, list[str]] = {"drop": ["ALL"], **({"add": list(add)} if add else {})}
+    return {**container_security_context(), **node_agent_pod_security_context(), "capabilities": capabilities}
+
+
 def scratch_volumes(paths: dict[str, str], memory: dict[str, str] | None = None) -> tuple[list, list]:
     """(volumes, volume mounts) of emptyDirs: name → mount path; `memory` names → size limit in RAM."""
     memory = memory or {}
