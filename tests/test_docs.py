@@ -6,6 +6,7 @@ import json
 import typing
 from pathlib import Path
 
+import jsonschema
 import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
@@ -65,7 +66,6 @@ def _stack_documents() -> dict[str, object]:
 
 
 def test_editors_accept_every_example_and_template_and_flag_a_typo() -> None:
-    jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(json.loads((DOCS_DIR / "stack-file.schema.json").read_text()))
     for name, document in _stack_documents().items():
         errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(document)]
