@@ -18,9 +18,9 @@ from components.compliant_storage import (
     physical_name,
     protected,
 )
+from components.gcp_kms import granted_key
 
 DAY_SECONDS = 86_400
-KEY_ROTATION = f"{90 * DAY_SECONDS}s"  # CIS / checkov CKV_GCP_43: rotate at least every 90 days
 USAGE_LOG_WRITER = "group:cloud-storage-analytics@google.com"  # Google's usage-log delivery identity
 
 
@@ -30,22 +30,19 @@ def gcs_bucket_name(project: str, stack_name: str, purpose: str) -> str:
 
 
 def storage_key(name: str, args: StorageKeyArgs, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
-    # Key rings and keys cannot be deleted in Cloud KMS; protecting them keeps Pulumi's state honest too.
-    ring = gcp.kms.KeyRing(name, name=f"{args.stack_name}-storage", location=args.location, project=args.gcp_project,
-                           opts=protected(child))
-    key = gcp.kms.CryptoKey(f"{name}-key", name="storage", key_ring=ring.id, rotation_period=KEY_ROTATION,
-                            purpose="ENCRYPT_DECRYPT", opts=protected(child))
     agent = gcp.storage.get_project_service_account_output(
         project=args.gcp_project, opts=pulumi.InvokeOptions(parent=child.parent)
     )
-    grant = gcp.kms.CryptoKeyIAMMember(
-        f"{name}-storage-agent",
-        crypto_key_id=key.id,
-        role="roles/cloudkms.cryptoKeyEncrypterDecrypter",
-        member=agent.email_address.apply(lambda email: f"serviceAccount:{email}"),
-        opts=child,
+    return granted_key(
+        ring=(name, f"{args.stack_name}-storage"),
+        key=(f"{name}-key", "storage"),
+        grant=f"{name}-storage-agent",
+        location=args.location,
+        project=args.gcp_project,
+        agent=agent.email_address.apply(lambda email: f"serviceAccount:{email}"),
+        key_opts=protected(child),
+        grant_opts=child,
     )
-    return grant.crypto_key_id  # resolves once the grant exists, so buckets wait for it
 
 
 def storage_logs(

@@ -133,30 +133,23 @@ def _secrets_key(name: str, args: ClusterArgs, child: pulumi.ResourceOptions) ->
     """A region-local Cloud KMS key for application-layer encryption of Kubernetes secrets."""
     import pulumi_gcp as gcp
 
-    from components.gcs_storage import KEY_ROTATION
+    from components.gcp_kms import granted_key
 
-    # Key rings and keys cannot be deleted in Cloud KMS; protecting them keeps Pulumi's state honest too.
-    protected = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True))
-    ring = gcp.kms.KeyRing(
-        f"{name}-keyring", name=f"{args.cluster_name}-gke", location=args.region, project=args.gcp_project, opts=protected
-    )
-    key = gcp.kms.CryptoKey(
-        f"{name}-secrets-key", name="secrets", key_ring=ring.id, rotation_period=KEY_ROTATION,
-        purpose="ENCRYPT_DECRYPT", opts=protected,
-    )
     project = gcp.organizations.get_project_output(
         project_id=args.gcp_project, opts=pulumi.InvokeOptions(parent=child.parent)
     )
-    grant = gcp.kms.CryptoKeyIAMMember(
-        f"{name}-secrets-key-gke",
-        crypto_key_id=key.id,
-        role="roles/cloudkms.cryptoKeyEncrypterDecrypter",
-        member=project.number.apply(
+    return granted_key(
+        ring=(f"{name}-keyring", f"{args.cluster_name}-gke"),
+        key=(f"{name}-secrets-key", "secrets"),
+        grant=f"{name}-secrets-key-gke",
+        location=args.region,
+        project=args.gcp_project,
+        agent=project.number.apply(
             lambda number: f"serviceAccount:service-{number}@container-engine-robot.iam.gserviceaccount.com"
         ),
-        opts=child,
+        key_opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(protect=True)),
+        grant_opts=child,
     )
-    return grant.crypto_key_id  # resolves once the grant exists, so the cluster waits for it
 
 
 def _node_service_account(name: str, args: ClusterArgs, child: pulumi.ResourceOptions) -> pulumi.Resource:
