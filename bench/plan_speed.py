@@ -1,7 +1,8 @@
 """Plan speed against its floor, for each example stack and for synthetic stacks of 100, 500 and 1,000
 resources. The floor (bench/plan_floor.py) is a bare process that imports the same SDK modules and
-registers the same resources under Pulumi's stock mocks, without skyweave. Wall-clock times of whole
-processes, best of three.
+registers the same resources (the SDK classes, with the planned inputs, parents and providers) under
+Pulumi's stock mocks, without skyweave, with the same garbage-collector settings as the skyweave
+command. Wall-clock times of whole processes, best of three.
 
 Targets: each plan <= 1.2x its floor; a second stack in the same process <= 15% of the first;
 1,000 resources <= 10 s; time linear in resources.
@@ -35,10 +36,19 @@ def plan_cmd(*stacks: Path) -> list[str]:
     return [sys.executable, "-m", "skyweave", "plan", *map(str, stacks), "--format", "json"]
 
 
-def plan_json(stack: Path, out: Path) -> int:
-    result = subprocess.run(plan_cmd(stack), check=True, capture_output=True, text=True, cwd=ROOT)
-    out.write_text(result.stdout)
-    return len(json.loads(result.stdout)["resources"])
+def floor_input(stack: Path, out: Path) -> int:
+    """Write what the floor registers for a stack (its planned resources, parents and providers);
+    return the number of resources."""
+    from skyweave.pipeline import plan_stack
+
+    plan = plan_stack(stack)
+    resources = [
+        {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "provider": r.provider,
+         "inputs": r.inputs}
+        for r in plan.resources
+    ]
+    out.write_text(json.dumps([{"stack": plan.spec.name, "resources": resources}]))
+    return len(resources)
 
 
 def synthetic_stack(units: int, directory: Path) -> Path:
@@ -72,15 +82,15 @@ def synthetic_stack(units: int, directory: Path) -> Path:
 def units_for(resources: int, directory: Path) -> int:
     """Units that give about `resources` resources, from the sizes of a 5-unit and a 15-unit stack (past
     the fixed part: budgets, and one cluster per region shared by all pools)."""
-    five = plan_json(synthetic_stack(5, directory), directory / "five.json")
-    fifteen = plan_json(synthetic_stack(15, directory), directory / "fifteen.json")
+    five = floor_input(synthetic_stack(5, directory), directory / "five.json")
+    fifteen = floor_input(synthetic_stack(15, directory), directory / "fifteen.json")
     per_unit = (fifteen - five) / 10
     return max(1, round(5 + (resources - five) / per_unit))
 
 
 def row(label: str, stack: Path, directory: Path) -> tuple[int, float, float]:
     plan_file = directory / f"{stack.stem}.json"
-    count = plan_json(stack, plan_file)
+    count = floor_input(stack, plan_file)
     plan_s = best_wall(plan_cmd(stack))
     floor_s = best_wall([sys.executable, str(ROOT / "bench" / "plan_floor.py"), str(plan_file)])
     print(f"{label:<26} {count:>6} {plan_s:>8.2f} {floor_s:>8.2f} {plan_s / floor_s:>7.2f}x")

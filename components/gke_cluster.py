@@ -174,7 +174,8 @@ def _system_nodes(name: str, args: ClusterArgs, cluster: ClusterHandle, child: p
 
     from components.gke_node_pool import secure_node_config
 
-    zones = gcp.compute.get_zones(
+    # The output form: a synchronous invoke here would pump the event loop past every pending registration.
+    zones = gcp.compute.get_zones_output(
         project=args.gcp_project, region=args.region, status="UP", opts=pulumi.InvokeOptions(parent=child.parent)
     ).names
     gcp.container.NodePool(
@@ -183,7 +184,7 @@ def _system_nodes(name: str, args: ClusterArgs, cluster: ClusterHandle, child: p
         project=args.gcp_project,
         cluster=cluster.name,
         location=args.region,
-        node_locations=sorted(zones)[:SYSTEM_ZONES],
+        node_locations=zones.apply(lambda names: sorted(names)[:SYSTEM_ZONES]),
         node_count=1,
         management={"auto_repair": True, "auto_upgrade": True},
         node_config={

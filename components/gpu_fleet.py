@@ -8,6 +8,7 @@ where it lists them, else from the cloud (an invoke the offline plan answers).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pulumi
@@ -33,15 +34,29 @@ class FleetError(ValueError):
     """A pool or cluster cannot be built as the stack asks; the message says what to change."""
 
 
-def declare_gpu_fleet(ctx: Build) -> dict[tuple[str, str], Cluster]:
-    """Clusters, GPU pools and add-ons for the stack's inference, training and batch workloads; returns
-    the clusters by (cloud, region), for what else runs on them."""
+@dataclass
+class RegionFleet:
+    """One cloud region's cluster and pools, laid out (zones looked up) but not yet declared."""
+
+    cloud: str
+    region: str
+    settings: ClusterSpec
+    cluster: ClusterArgs
+    pools: list[GpuNodePoolArgs]
+
+
+def lay_out_gpu_fleet(ctx: Build) -> list[RegionFleet]:
+    """Place the stack's inference, training and batch workloads and look up their zones.
+
+    Call this before any resource is declared: a zone lookup is a synchronous invoke, which pumps Pulumi's
+    event loop past every registration pending at that moment, so lookups made first stay cheap. Each
+    (cloud, region, instance type) is looked up once."""
     from skyweave.selector import SelectionError, select_stack
 
     spec = ctx.spec
     workloads = [w for w in spec.workloads if w.kind in POOL_KINDS]
     if not workloads:
-        return {}
+        return []
     try:
         selections = select_stack(spec.model_copy(update={"workloads": workloads}), ctx.catalog)
     except SelectionError as exc:
@@ -51,21 +66,31 @@ def declare_gpu_fleet(ctx: Build) -> dict[tuple[str, str], Cluster]:
     for workload, selection in zip(workloads, selections):
         for region in selection.pick.regions:
             by_region[(selection.pick.cloud, region)].append((workload, selection.pick))
-    return {place: _region_fleet(ctx, *place, members) for place, members in by_region.items()}
+    offered: dict[tuple[str, str, str], list[str] | None] = {}
+    return [_lay_out_region(ctx, *place, members, offered) for place, members in by_region.items()]
 
 
-def _region_fleet(ctx: Build, cloud: str, region: str, members: list[tuple[Workload, Placement]]) -> Cluster:
+def declare_gpu_fleet(ctx: Build, fleets: list[RegionFleet]) -> dict[tuple[str, str], Cluster]:
+    """Clusters, GPU pools and add-ons of a laid-out fleet; returns the clusters by (cloud, region), for
+    what else runs on them."""
+    return {(fleet.cloud, fleet.region): _declare_region(ctx, fleet) for fleet in fleets}
+
+
+def _lay_out_region(
+    ctx: Build, cloud: str, region: str, members: list[tuple[Workload, Placement]],
+    offered: dict[tuple[str, str, str], list[str] | None],
+) -> RegionFleet:
     spec = ctx.spec
     settings = _cluster_settings(spec, cloud, region)
-    opts = ctx.opts(cloud, region)
     invoke = pulumi.InvokeOptions(provider=ctx.providers.get(cloud, region))
     tags = cost_tags(spec) if cloud == "aws" else gcp_labels(cost_tags(spec))
     pools = []
     for workload, pick in members:
-        offered = _offered_zones(ctx, cloud, region, pick.instance_type, invoke)
-        pools.append(_pool_args(ctx, workload, pick, region, offered, settings, tags))
-    name = f"{spec.name}-{cloud}-{region}"
-    cluster_args = _valid(
+        key = (cloud, region, pick.instance_type)
+        if key not in offered:
+            offered[key] = _offered_zones(ctx, cloud, region, pick.instance_type, invoke)
+        pools.append(_pool_args(ctx, workload, pick, region, offered[key], settings, tags))
+    cluster = _valid(
         ClusterArgs,
         cloud=cloud,
         region=region,
@@ -82,14 +107,20 @@ def _region_fleet(ctx: Build, cloud: str, region: str, members: list[tuple[Workl
         dcgm_metrics=settings.dcgm_exporter,
         instance_tags=tags,
     )
-    cluster = Cluster(name, cluster_args, opts)
-    for args in pools:
+    return RegionFleet(cloud, region, settings, cluster, pools)
+
+
+def _declare_region(ctx: Build, fleet: RegionFleet) -> Cluster:
+    opts = ctx.opts(fleet.cloud, fleet.region)
+    name = f"{ctx.spec.name}-{fleet.cloud}-{fleet.region}"
+    cluster = Cluster(name, fleet.cluster, opts)
+    for args in fleet.pools:
         try:
-            GpuNodePool(f"{spec.name}-{args.workload}-{region}", args, cluster.handle, opts)
+            GpuNodePool(f"{ctx.spec.name}-{args.workload}-{fleet.region}", args, cluster.handle, opts)
         except ValueError as exc:
             raise FleetError(str(exc)) from None
-    if cloud == "aws":
-        _addons(name, settings, pools, cluster)
+    if fleet.cloud == "aws":
+        _addons(name, fleet.settings, fleet.pools, cluster)
     return cluster
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from enum import Enum
 from pathlib import Path
@@ -126,7 +127,15 @@ def _print_plans(plans: list, format: PlanFormat) -> None:
 
 
 def main() -> None:
-    app()
+    # The cloud SDKs leave millions of long-lived objects behind their imports, and the cyclic collector
+    # would walk them hundreds of times during a plan and once more at exit, for almost no garbage (a
+    # 3,300-resource plan peaks at the same memory either way). So commands run without it, and what is
+    # left at exit is frozen out of the final collection.
+    gc.disable()
+    try:
+        app()
+    finally:
+        gc.freeze()
 
 
 # Commands for stack authors (new, templates, schema, docs) register themselves on `app`.

@@ -45,21 +45,34 @@ def build(spec: StackSpec, catalog: Catalog | None = None) -> Build:
     catalog = catalog or load_catalog()
     register_cost_tags(spec)
     ctx = Build(spec, catalog, spec.allowed_regions(catalog), Providers(spec))
+    fleet = _lay_out_gpu_fleet(ctx)  # zone lookups before any resource: see lay_out_gpu_fleet
     _budget_alarms(ctx)
     _storage(ctx)
     _serverless_endpoints(ctx)
-    _gpu_pools(ctx)
+    _gpu_pools(ctx, fleet)
     _gateway(ctx)
     return ctx
 
 
-def _gpu_pools(ctx: Build) -> None:
-    """Clusters and GPU node pools for inference, training and batch workloads, per cloud region."""
+def _lay_out_gpu_fleet(ctx: Build) -> list[Any]:
+    """Where the inference, training and batch workloads run, zones included
+    (`components.gpu_fleet.RegionFleet`)."""
+    from components.gpu_fleet import FleetError, lay_out_gpu_fleet
+    from skyweave.plan import PlanError
+
+    try:
+        return lay_out_gpu_fleet(ctx)
+    except FleetError as exc:
+        raise PlanError(str(exc)) from None
+
+
+def _gpu_pools(ctx: Build, fleet: list[Any]) -> None:
+    """Clusters and GPU node pools for the laid-out fleet, per cloud region."""
     from components.gpu_fleet import FleetError, declare_gpu_fleet
     from skyweave.plan import PlanError
 
     try:
-        ctx.clusters.update(declare_gpu_fleet(ctx))
+        ctx.clusters.update(declare_gpu_fleet(ctx, fleet))
     except FleetError as exc:
         raise PlanError(str(exc)) from None
 
