@@ -2,7 +2,7 @@
 resources. The floor (bench/plan_floor.py) is a bare process that imports the same SDK modules and
 registers the same resources (the SDK classes, with the planned inputs, parents and providers) under
 Pulumi's stock mocks, without skyweave, with the same garbage-collector settings as the skyweave
-command. Wall-clock times of whole processes, best of three.
+command. Wall-clock times of whole processes, best of five, plan and floor taking turns.
 
 Targets: each plan <= 1.2x its floor; a second stack in the same process <= 15% of the first;
 1,000 resources <= 10 s; time linear in resources.
@@ -20,16 +20,19 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = 3
+RUNS = 5
 
 
-def best_wall(cmd: list[str]) -> float:
-    times = []
+def best_walls(*cmds: list[str]) -> list[float]:
+    """Best wall-clock time of each command over RUNS rounds, the commands taking turns in each round
+    so that a change in machine load hits them alike."""
+    times: list[list[float]] = [[] for _ in cmds]
     for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for cmd, runs in zip(cmds, times):
+            start = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+            runs.append(time.perf_counter() - start)
+    return [min(runs) for runs in times]
 
 
 def plan_cmd(*stacks: Path) -> list[str]:
@@ -91,8 +94,7 @@ def units_for(resources: int, directory: Path) -> int:
 def row(label: str, stack: Path, directory: Path) -> tuple[int, float, float]:
     plan_file = directory / f"{stack.stem}.json"
     count = floor_input(stack, plan_file)
-    plan_s = best_wall(plan_cmd(stack))
-    floor_s = best_wall([sys.executable, str(ROOT / "bench" / "plan_floor.py"), str(plan_file)])
+    plan_s, floor_s = best_walls(plan_cmd(stack), [sys.executable, str(ROOT / "bench" / "plan_floor.py"), str(plan_file)])
     print(f"{label:<26} {count:>6} {plan_s:>8.2f} {floor_s:>8.2f} {plan_s / floor_s:>7.2f}x")
     return count, plan_s, floor_s
 
@@ -109,8 +111,7 @@ def main() -> None:
             stack = synthetic_stack(units_for(target, directory), directory)
             sizes.append(row(f"synthetic ~{target}", stack, directory))
         # A second stack of the same shape (same SDK modules): what the shared process saves.
-        first = best_wall(plan_cmd(examples[0]))
-        both = best_wall(plan_cmd(examples[0], examples[0]))
+        first, both = best_walls(plan_cmd(examples[0]), plan_cmd(examples[0], examples[0]))
         print(f"\nsecond stack in the same process ({examples[0].name} twice): +{both - first:.2f} s = "
               f"{(both - first) / first:.0%} of the first ({first:.2f} s)")
         (n1, t1, _), (n2, t2, _) = sizes[0], sizes[-1]

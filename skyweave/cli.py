@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from skyweave.catalog.cli import app as catalog_app
-from skyweave.console import error_console, output_console
+from skyweave.console import stderr, stdout
 from skyweave.errors import StackFileError
 
 app = typer.Typer(
@@ -21,8 +21,6 @@ app = typer.Typer(
 )
 app.add_typer(catalog_app, name="catalog", help="List GPU offerings, prices and regions; refresh prices.")
 
-stdout = output_console()
-stderr = error_console()
 
 DEFAULT_STACK = Path("stacks/prod-eu.yaml")
 
@@ -50,7 +48,7 @@ def fail_on_bad_input(exc: Exception) -> typer.Exit:
     from rich.markup import escape
 
     for problem in problems:  # escaped: messages quote values like [eu-west-1] that are not markup
-        stderr.print(f"[red]error[/]: {escape(str(problem))}", highlight=False, soft_wrap=True)
+        stderr().print(f"[red]error[/]: {escape(str(problem))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -110,20 +108,21 @@ def select(
     if format is SelectFormat.json:
         print(json.dumps(selection_json(selections), indent=2))
     else:
-        render_selection_table(stdout, selections)
+        render_selection_table(stdout(), selections)
 
 
 def _print_plans(plans: list, format: PlanFormat) -> None:
-    from skyweave.render import markdown, print_table
-
     if format is PlanFormat.json:
         data = [p.to_json() for p in plans]
         print(json.dumps(data[0] if len(data) == 1 else data, indent=2, sort_keys=False))
-    elif format is PlanFormat.markdown:
+        return
+    from skyweave.render import markdown, print_table  # rich, for the human formats only
+
+    if format is PlanFormat.markdown:
         print("\n".join(markdown(p) for p in plans))
     else:
         for p in plans:
-            print_table(p, stdout)
+            print_table(p, stdout())
 
 
 def main() -> None:

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from skyweave.cli import app, fail_on_bad_input, stdout
+from skyweave.cli import app, fail_on_bad_input
+from skyweave.console import stdout
 from skyweave.errors import StackFileError
 
 
@@ -108,7 +109,7 @@ def _print_table(plans: list, base: dict | None, output: Path | None) -> None:
     from skyweave.report.text import print_check
 
     if output is None:
-        print_check(plans, stdout, base)
+        print_check(plans, stdout(), base)
         return
     with output.open("w", encoding="utf-8") as handle:
         print_check(plans, Console(file=handle, width=160, color_system=None), base)

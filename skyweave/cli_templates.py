@@ -7,15 +7,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from skyweave.cli import app, stderr, stdout
+from skyweave.cli import app
+from skyweave.console import stderr, stdout
 
 
 def _fail(problems: list[str]) -> typer.Exit:
+    from rich.markup import escape
+
     for problem in problems:
-        stderr.print(f"[red]error[/]: {escape(problem)}", highlight=False, soft_wrap=True)
+        stderr().print(f"[red]error[/]: {escape(problem)}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -43,16 +44,19 @@ def new(
     except FileExistsError as exc:
         raise _fail([f"{exc.args[0]} already exists; skyweave new never overwrites: pick another --name "
                      "or delete the file"]) from None
-    stdout.print(f"wrote {created.stack_path} and {created.pulumi_path} from template {template}",
+    stdout().print(f"wrote {created.stack_path} and {created.pulumi_path} from template {template}",
                  highlight=False, soft_wrap=True)
-    stdout.print("next:", highlight=False)
+    stdout().print("next:", highlight=False)
     for command in next_commands(created):
-        stdout.print(f"  {command}", highlight=False, markup=False, soft_wrap=True)
+        stdout().print(f"  {command}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()
 def templates() -> None:
     """List the stack templates and their parameters."""
+    from rich.markup import escape
+    from rich.table import Table
+
     from skyweave.templates import TemplateError, list_templates
 
     try:
@@ -65,9 +69,9 @@ def templates() -> None:
             table.add_column(column, overflow="fold")
         for param in template.params:
             table.add_row(param.name, escape(param.describe()), escape(param.help))
-        stdout.print(table)
-        stdout.print()
-    stdout.print("Fork one: skyweave new TEMPLATE --name NAME [--set key=value ...]", highlight=False)
+        stdout().print(table)
+        stdout().print()
+    stdout().print("Fork one: skyweave new TEMPLATE --name NAME [--set key=value ...]", highlight=False)
 
 
 @app.command()
@@ -89,10 +93,10 @@ def docs(
     if check:
         stale = stale_docs(directory)
         for name in stale:
-            stderr.print(f"[red]stale[/]: {directory / name}; run `skyweave docs`", highlight=False)
+            stderr().print(f"[red]stale[/]: {directory / name}; run `skyweave docs`", highlight=False)
         if stale:
             raise typer.Exit(code=1)
-        stdout.print("docs are up to date", highlight=False)
+        stdout().print("docs are up to date", highlight=False)
         return
     changed = write_docs(directory)
-    stdout.print(f"updated {', '.join(changed)}" if changed else "docs are up to date", highlight=False)
+    stdout().print(f"updated {', '.join(changed)}" if changed else "docs are up to date", highlight=False)

@@ -5,15 +5,34 @@ Emoji codes are off: `file:100:` in an error message must not turn into a pictur
 from __future__ import annotations
 
 import sys
+from functools import cache
+from typing import TYPE_CHECKING
 
-from rich.console import Console
+if TYPE_CHECKING:  # rich is imported by the commands that print with it, not by every command
+    from rich.console import Console
 
 PIPED_WIDTH = 160
 
 
 def output_console() -> Console:
+    from rich.console import Console
+
     return Console(width=None if sys.stdout.isatty() else PIPED_WIDTH, emoji=False)
 
 
 def error_console() -> Console:
+    from rich.console import Console
+
     return Console(stderr=True, width=None if sys.stderr.isatty() else PIPED_WIDTH, emoji=False)
+
+
+@cache
+def stdout() -> Console:
+    """The CLI's console for results, made on first use."""
+    return output_console()
+
+
+@cache
+def stderr() -> Console:
+    """The CLI's console for errors, made on first use."""
+    return error_console()

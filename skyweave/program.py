@@ -79,6 +79,8 @@ def _gpu_pools(ctx: Build, fleet: list[Any]) -> None:
 
 def _gateway(ctx: Build) -> None:
     """The LLM gateway in each of its cluster regions, with the self-hosted models behind it."""
+    if ctx.spec.gateway is None:  # a component area a stack does not use is not even imported
+        return
     from components.gateway_wiring import declare_gateways
 
     declare_gateways(ctx)
@@ -86,6 +88,8 @@ def _gateway(ctx: Build) -> None:
 
 def _storage(ctx: Build) -> None:
     """Region-locked buckets with their keys, access logs, audit logs and replicas."""
+    if not ctx.spec.storage:
+        return
     from components.compliant_storage import declare_storage
 
     ctx.storage.update(declare_storage(ctx))
@@ -93,6 +97,8 @@ def _storage(ctx: Build) -> None:
 
 def _serverless_endpoints(ctx: Build) -> None:
     """Scale-to-zero endpoints of `kind: serverless` workloads, next to their model buckets."""
+    if all(w.serverless is None for w in ctx.spec.workloads):
+        return
     from components.serverless_endpoint import declare_serverless_endpoints
 
     declare_serverless_endpoints(ctx)

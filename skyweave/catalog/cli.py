@@ -8,20 +8,10 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
 from skyweave.catalog.catalog import Catalog, accelerator_matches
 from skyweave.catalog.loader import load_catalog
 from skyweave.catalog.model import Offering
-from skyweave.catalog.refresh import (
-    download_aws_offers,
-    download_gcp_skus,
-    read_json,
-    refresh_offerings,
-    write_catalog_files,
-)
-from skyweave.catalog.refresh_aws import parse_aws_offers
-from skyweave.catalog.refresh_gcp import parse_gcp_skus
 from skyweave.console import output_console
 
 app = typer.Typer(
@@ -76,6 +66,8 @@ def _price(value: float | None) -> str:
 
 
 def _print_table(offerings: tuple[Offering, ...], catalog: Catalog) -> None:
+    from rich.table import Table
+
     table = Table(caption=f"{len(offerings)} offerings; empty price = no public price found; catalog as of {catalog.as_of}")
     for header, justify in (
         ("Cloud", "left"), ("Region", "left"), ("Instance type", "left"), ("Accelerators", "left"),
@@ -136,6 +128,16 @@ def refresh(
     skyweave downloads the AWS offer files of the catalog's AWS regions and, given
     an API key, the GCP SKUs.
     """
+    from skyweave.catalog.refresh import (
+        download_aws_offers,
+        download_gcp_skus,
+        read_json,
+        refresh_offerings,
+        write_catalog_files,
+    )
+    from skyweave.catalog.refresh_aws import parse_aws_offers
+    from skyweave.catalog.refresh_gcp import parse_gcp_skus
+
     catalog = load_catalog()
     offline = bool(aws_offer_file) or gcp_skus_file is not None
     try:
