@@ -131,9 +131,9 @@ class _RecordingMonitor(mocks.MockMonitor):
 
 def mask_secrets(value: Any) -> Any:
     """Replace every Pulumi secret by a mask so no plan output ever carries its value."""
-    if rpc.is_rpc_secret(value):
-        return SECRET_MASK
-    if isinstance(value, dict):
+    if isinstance(value, dict):  # a secret travels as a dict with the secret signature
+        if rpc.is_rpc_secret(value):
+            return SECRET_MASK
         return {k: mask_secrets(v) for k, v in value.items()}
     if isinstance(value, list):
         return [mask_secrets(v) for v in value]
