@@ -6,7 +6,7 @@ import gc
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -42,14 +42,18 @@ def _commands() -> None:
     """skyweave: GPU pools, inference endpoints, compliant storage, an LLM gateway and budgets on Pulumi."""
 
 
-def fail_on_bad_input(exc: Exception) -> typer.Exit:
-    """Print every problem of a bad stack file, no traceback; exit code 2."""
-    problems = exc.problems if isinstance(exc, StackFileError) else [str(exc)]
+def fail_with(problems: list[Any]) -> typer.Exit:
+    """Print every problem of bad input, no traceback; exit code 2."""
     from rich.markup import escape
 
     for problem in problems:  # escaped: messages quote values like [eu-west-1] that are not markup
         stderr().print(f"[red]error[/]: {escape(str(problem))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
+
+
+def fail_on_bad_input(exc: Exception) -> typer.Exit:
+    """Print every problem of a bad stack file (or the error of an undeployable one); exit code 2."""
+    return fail_with(exc.problems if isinstance(exc, StackFileError) else [str(exc)])
 
 
 @app.command()

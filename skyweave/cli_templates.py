@@ -8,16 +8,8 @@ from typing import Annotated
 
 import typer
 
-from skyweave.cli import app
+from skyweave.cli import app, fail_with
 from skyweave.console import stderr, stdout
-
-
-def _fail(problems: list[str]) -> typer.Exit:
-    from rich.markup import escape
-
-    for problem in problems:
-        stderr().print(f"[red]error[/]: {escape(problem)}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 @app.command()
@@ -40,9 +32,9 @@ def new(
         created = new_stack(template, name, sets or [], project_dir)
         write(created)
     except TemplateError as exc:
-        raise _fail(exc.problems) from None
+        raise fail_with(exc.problems) from None
     except FileExistsError as exc:
-        raise _fail([f"{exc.args[0]} already exists; skyweave new never overwrites: pick another --name "
+        raise fail_with([f"{exc.args[0]} already exists; skyweave new never overwrites: pick another --name "
                      "or delete the file"]) from None
     stdout().print(f"wrote {created.stack_path} and {created.pulumi_path} from template {template}",
                  highlight=False, soft_wrap=True)
@@ -62,7 +54,7 @@ def templates() -> None:
     try:
         found = list_templates()
     except TemplateError as exc:
-        raise _fail(exc.problems) from None
+        raise fail_with(exc.problems) from None
     for template in found:
         table = Table(title=escape(f"{template.name}: {template.description}"), title_justify="left", show_edge=False)
         for column in ("parameter", "type and default", "what it sets"):

@@ -8,7 +8,8 @@ for the throughput target stays within ``capacity.max_nodes``, enough regions
 price it for ``redundancy_regions``, and the cost stays under the workload's
 monthly cap. Every (instance type, capacity type) that passes is a candidate;
 the cheapest wins. When none passes, the furthest check any instance type got
-to is the binding constraint, and the error names its cheapest relaxation.
+to is the binding constraint, and the error names its cheapest relaxation
+(`skyweave.selector_relax`).
 
 Zones: the catalog lists zones only where a source gives them and leaves the
 list empty when unknown, so no offering is known to have no zone and zones do
@@ -18,15 +19,12 @@ not rule anything out.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from skyweave.catalog import Catalog, Offering, apply_price_book, load_catalog
 from skyweave.sizing import (
-    CUDA_CONTEXT_GB,
-    GPU_MEMORY_UTILIZATION,
     BandwidthUnknown,
     DoesNotFitMemory,
     MemoryEstimate,
@@ -43,7 +41,7 @@ SERVED_ACCELERATOR_VENDOR = "NVIDIA"
 ALTERNATIVES = 5
 
 # The checks in the order above; a failure records how far its instance type got.
-_ACCELERATOR, _OFFERED, _MEMORY, _SPEED, _NODES, _REGIONS, _CAP = range(7)
+STAGE_ACCELERATOR, STAGE_OFFERED, STAGE_MEMORY, STAGE_SPEED, STAGE_NODES, STAGE_REGIONS, STAGE_CAP = range(7)
 
 
 class SelectionError(ValueError):
@@ -134,7 +132,9 @@ class Selection:
 
 
 @dataclass(frozen=True)
-class _Failure:
+class Failure:
+    """How far an instance type got through the checks, and why it stopped there."""
+
     stage: int
     offers: list[Offering]
     reason: str
@@ -152,15 +152,17 @@ def select(request: SelectionRequest, catalog: Catalog) -> Selection:
         return _select_pinned(request, catalog)
     carbon = _carbon_penalty(request, catalog)
     candidates: list[Placement] = []
-    failures: list[_Failure] = []
+    failures: list[Failure] = []
     for offers in _offerings_by_type(catalog, request.allowed_regions):
-        outcome = _evaluate_type(request, offers, carbon)
-        if isinstance(outcome, _Failure):
+        outcome = evaluate_type(request, offers, carbon)
+        if isinstance(outcome, Failure):
             failures.append(outcome)
         else:
             candidates.extend(outcome)
     if not candidates:
-        raise SelectionError(f"workload {request.workload}: {_binding_constraint(request, failures, carbon)}")
+        from skyweave.selector_relax import binding_constraint
+
+        raise SelectionError(f"workload {request.workload}: {binding_constraint(request, failures, carbon)}")
     ranked = sorted(candidates, key=Placement.rank)
     # Closest calls first: the further a type got through the checks, the earlier it is listed.
     by_closeness = sorted(failures, key=lambda f: (-f.stage, f.instance_type))
@@ -204,15 +206,15 @@ def _carbon_penalty(request: SelectionRequest, catalog: Catalog) -> Callable[[st
     return penalty
 
 
-def _evaluate_type(
+def evaluate_type(
     request: SelectionRequest, offers: list[Offering], carbon: Callable[[str, str], float]
-) -> list[Placement] | _Failure:
+) -> list[Placement] | Failure:
     first = offers[0]
     if not first.accelerator.startswith(SERVED_ACCELERATOR_VENDOR):
-        return _Failure(_ACCELERATOR, offers, f"{first.accelerator} needs Neuron-compiled models; pin it to use it")
+        return Failure(STAGE_ACCELERATOR, offers, f"{first.accelerator} needs Neuron-compiled models; pin it to use it")
     inside = [o for o in offers if o.region in request.allowed_regions[first.cloud]]
     if not inside:
-        return _Failure(_OFFERED, offers, f"not offered in any {request.residency} region in the catalog")
+        return Failure(STAGE_OFFERED, offers, f"not offered in any {request.residency} region in the catalog")
     try:
         sizing = size_node(
             request.memory,
@@ -225,25 +227,25 @@ def _evaluate_type(
             request.min_nodes,
         )
     except DoesNotFitMemory as misfit:
-        return _Failure(_MEMORY, offers, str(misfit), misfit)
+        return Failure(STAGE_MEMORY, offers, str(misfit), misfit)
     except (TooSlow, BandwidthUnknown) as misfit:
-        return _Failure(_SPEED, offers, str(misfit), misfit)
+        return Failure(STAGE_SPEED, offers, str(misfit), misfit)
     capacity_types = (ON_DEMAND, SPOT) if request.spot_ok else (ON_DEMAND,)
     if sizing.nodes > request.max_nodes:
         reason = f"needs {sizing.nodes} nodes per region > capacity.max_nodes {request.max_nodes}"
-        return _Failure(_NODES, offers, reason, sizing=sizing)
+        return Failure(STAGE_NODES, offers, reason, sizing=sizing)
     options = [p for cap in capacity_types if (p := _cheapest_regions(request, inside, cap, sizing, carbon))]
     if not options:
         priced = max(sum(_price(o, cap) is not None for o in inside) for cap in capacity_types)
         reason = _regions_reason(request, inside, capacity_types, priced)
-        return _Failure(_REGIONS, offers, reason, priced_regions=priced)
+        return Failure(STAGE_REGIONS, offers, reason, priced_regions=priced)
     within_cap = [p for p in options if request.monthly_cap_usd is None or p.monthly_usd <= request.monthly_cap_usd]
     if not within_cap:
         cheapest = min(options, key=Placement.rank)
         reason = (
             f"cheapest placement ${cheapest.monthly_usd:,.2f}/month > monthly_cap_usd ${request.monthly_cap_usd:,.2f}"
         )
-        return _Failure(_CAP, offers, reason)
+        return Failure(STAGE_CAP, offers, reason)
     return within_cap
 
 
@@ -325,127 +327,6 @@ def _pick_reasons(request: SelectionRequest, ranked: list[Placement], alternativ
             f"${runner_up.monthly_usd:,.2f}/month (+${extra:,.2f})"
         )
     return tuple(reasons)
-
-
-def _binding_constraint(
-    request: SelectionRequest, failures: list[_Failure], carbon: Callable[[str, str], float]
-) -> str:
-    """Why nothing fits, and the smallest relaxation that makes something fit.
-
-    Each instance type stopped by the binding constraint is re-evaluated with
-    that constraint relaxed just enough for it (and, if it then trips a later
-    check, that one too). Fewest relaxed constraints win, then the closest
-    latency target or the most regions, then the cheapest placement.
-    """
-    stage = max((f.stage for f in failures), default=_OFFERED)
-    at = [f for f in failures if f.stage == stage]
-    where = request.residency
-    if stage <= _OFFERED:
-        clouds = ", ".join(request.allowed_regions)
-        return (
-            f"no NVIDIA GPU offering of {clouds} in any {where} region in the catalog: "
-            "widen the residency or add a cloud"
-        )
-    if stage == _MEMORY:
-        largest = max(at, key=lambda f: (f.error.node_gb, f.instance_type))
-        node_gb = largest.error.node_gb
-        return (
-            f"no offering in {where} has {request.memory.total_gb:.1f} GB of GPU memory per node; the largest is "
-            f"{node_gb:g} GB ({largest.instance_type}): {_memory_relaxation(request.memory, node_gb)}"
-        )
-    relaxable = [found for f in at if (found := _relax_until_feasible(request, f, carbon))]
-    if not relaxable:
-        closest = at[0]
-        return f"{closest.instance_type} gets furthest through the checks but fails: {closest.reason}"
-
-    def preference(found: tuple[SelectionRequest, Placement, int]) -> tuple:
-        relaxed, placement, relaxations = found
-        closeness = {_SPEED: relaxed.latency_ms_per_token, _REGIONS: -relaxed.redundancy_regions}.get(stage, 0)
-        return (relaxations, closeness, placement.rank())
-
-    relaxed, best, _ = min(relaxable, key=preference)
-    also = "".join(f", then also {change}" for change in _secondary_relaxations(request, relaxed, best, stage))
-    if stage == _SPEED:
-        return (
-            f"no offering in {where} reaches {request.latency_ms_per_token:g} ms per token; the fastest feasible is "
-            f"{best.instance_type} at {best.sizing.step_ms:.1f} ms (${best.monthly_usd:,.2f}/month): "
-            f"raise latency_p95_ms to {relaxed.latency_ms_per_token}{also}"
-        )
-    if stage == _REGIONS:
-        return (
-            f"redundancy_regions {request.redundancy_regions} but only {relaxed.redundancy_regions} {where} "
-            f"region(s) offer {best.instance_type} at a known price: lower redundancy_regions to "
-            f"{relaxed.redundancy_regions} (${best.monthly_usd:,.2f}/month){also}, or widen the residency"
-        )
-    if stage == _NODES:
-        sizing = best.sizing
-        most = request.max_nodes * sizing.replicas_per_node * sizing.tokens_per_s_per_replica
-        return (
-            f"cheapest feasible ({best.instance_type}, ${best.monthly_usd:,.2f}/month) needs {best.nodes} nodes per "
-            f"region but capacity.max_nodes is {request.max_nodes}: raise max_nodes to {best.nodes}{also}, or lower "
-            f"throughput_tokens_per_s to {math.floor(most)}"
-        )
-    return (
-        f"cheapest feasible placement ({best.instance_type} {CAPACITY_WORDS[best.capacity_type]}, {best.nodes} node(s) "
-        f"x {len(best.regions)} region(s)) costs ${best.monthly_usd:,.2f}/month > monthly_cap_usd "
-        f"${request.monthly_cap_usd:,.2f}: raise monthly_cap_usd to {math.ceil(round(best.monthly_usd, 2))}"
-    )
-
-
-def _relax(request: SelectionRequest, failure: _Failure) -> SelectionRequest | None:
-    """The request with the check that stopped ``failure`` relaxed just enough for its type."""
-    if failure.stage == _SPEED and isinstance(failure.error, TooSlow):
-        return dataclasses.replace(request, latency_ms_per_token=math.ceil(failure.error.best_ms))
-    if failure.stage == _NODES:
-        return dataclasses.replace(request, max_nodes=failure.sizing.nodes)
-    if failure.stage == _REGIONS and failure.priced_regions > 0:
-        return dataclasses.replace(request, redundancy_regions=failure.priced_regions)
-    if failure.stage == _CAP:
-        return dataclasses.replace(request, monthly_cap_usd=None)
-    return None
-
-
-def _relax_until_feasible(
-    request: SelectionRequest, failure: _Failure, carbon: Callable[[str, str], float]
-) -> tuple[SelectionRequest, Placement, int] | None:
-    """(relaxed request, its cheapest placement of the type, checks relaxed), or None.
-
-    Each relaxation carries the type past one more check, so this ends.
-    """
-    relaxed, relaxations = request, 0
-    while (relaxed := _relax(relaxed, failure)) is not None:
-        relaxations += 1
-        outcome = _evaluate_type(relaxed, failure.offers, carbon)
-        if not isinstance(outcome, _Failure):
-            return relaxed, min(outcome, key=Placement.rank), relaxations
-        failure = outcome
-    return None
-
-
-def _secondary_relaxations(
-    request: SelectionRequest, relaxed: SelectionRequest, best: Placement, stage: int
-) -> list[str]:
-    """Later checks the relaxed type also needs relaxed."""
-    changes = []
-    if stage < _NODES and relaxed.max_nodes != request.max_nodes:
-        changes.append(f"raise max_nodes to {relaxed.max_nodes}")
-    if stage < _REGIONS and relaxed.redundancy_regions != request.redundancy_regions:
-        changes.append(f"lower redundancy_regions to {relaxed.redundancy_regions}")
-    if stage < _CAP and relaxed.monthly_cap_usd != request.monthly_cap_usd:
-        changes.append(f"raise monthly_cap_usd to {math.ceil(round(best.monthly_usd, 2))}")
-    return changes
-
-
-def _memory_relaxation(memory: MemoryEstimate, node_gb: float) -> str:
-    """The concurrency that would fit the largest node, else a smaller precision."""
-    if memory.architecture is None:
-        return f"lower gpu_memory_gb to {node_gb:g}"
-    kv_per_sequence = memory.kv_cache_gb / memory.concurrency
-    room = node_gb * GPU_MEMORY_UTILIZATION - memory.weights_gb - CUDA_CONTEXT_GB
-    sequences = math.floor(room / kv_per_sequence) if room > 0 else 0
-    if sequences >= 1:
-        return f"lower concurrency to {sequences} or context_tokens, or serve a lower precision"
-    return "the weights alone do not fit: serve a lower precision or a smaller model"
 
 
 def _select_pinned(request: SelectionRequest, catalog: Catalog) -> Selection:
