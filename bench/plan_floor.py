@@ -12,6 +12,7 @@ gc.disable()  # the same collector settings as the skyweave command (see skyweav
 import importlib  # noqa: E402
 import inspect  # noqa: E402
 import json  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
@@ -52,8 +53,9 @@ def keyword_names(cls: type) -> dict[str, str]:
     """Wire name → Python keyword of the class's constructor (wire names it does not take are dropped,
     such as a Kubernetes object's apiVersion and kind, which the class sets itself)."""
     accepted = set(inspect.signature(cls._internal_init).parameters)
-    wire_to_py = {py.title().replace("_", "")[:1].lower() + py.title().replace("_", "")[1:]: py for py in accepted}
-    wire_to_py.update(_types.resource_pulumi_to_py_names(cls))  # the SDK's own names where it has them
+    # camelCase of each keyword, then the SDK's own names where it has them (providers have none)
+    wire_to_py = {re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), py): py for py in accepted}
+    wire_to_py.update(_types.resource_pulumi_to_py_names(cls))
     return {wire: py for wire, py in wire_to_py.items() if py in accepted}
 
 

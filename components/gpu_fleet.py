@@ -38,8 +38,6 @@ class FleetError(ValueError):
 class RegionFleet:
     """One cloud region's cluster and pools, laid out (zones looked up) but not yet declared."""
 
-    cloud: str
-    region: str
     settings: ClusterSpec
     cluster: ClusterArgs
     pools: list[GpuNodePoolArgs]
@@ -73,7 +71,7 @@ def lay_out_gpu_fleet(ctx: Build) -> list[RegionFleet]:
 def declare_gpu_fleet(ctx: Build, fleets: list[RegionFleet]) -> dict[tuple[str, str], Cluster]:
     """Clusters, GPU pools and add-ons of a laid-out fleet; returns the clusters by (cloud, region), for
     what else runs on them."""
-    return {(fleet.cloud, fleet.region): _declare_region(ctx, fleet) for fleet in fleets}
+    return {(fleet.cluster.cloud, fleet.cluster.region): _declare_region(ctx, fleet) for fleet in fleets}
 
 
 def _lay_out_region(
@@ -107,19 +105,20 @@ def _lay_out_region(
         dcgm_metrics=settings.dcgm_exporter,
         instance_tags=tags,
     )
-    return RegionFleet(cloud, region, settings, cluster, pools)
+    return RegionFleet(settings, cluster, pools)
 
 
 def _declare_region(ctx: Build, fleet: RegionFleet) -> Cluster:
-    opts = ctx.opts(fleet.cloud, fleet.region)
-    name = f"{ctx.spec.name}-{fleet.cloud}-{fleet.region}"
+    cloud, region = fleet.cluster.cloud, fleet.cluster.region
+    opts = ctx.opts(cloud, region)
+    name = f"{ctx.spec.name}-{cloud}-{region}"
     cluster = Cluster(name, fleet.cluster, opts)
     for args in fleet.pools:
         try:
-            GpuNodePool(f"{ctx.spec.name}-{args.workload}-{fleet.region}", args, cluster.handle, opts)
+            GpuNodePool(f"{ctx.spec.name}-{args.workload}-{region}", args, cluster.handle, opts)
         except ValueError as exc:
             raise FleetError(str(exc)) from None
-    if fleet.cloud == "aws":
+    if cloud == "aws":
         _addons(name, fleet.settings, fleet.pools, cluster)
     return cluster
 

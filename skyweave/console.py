@@ -14,25 +14,17 @@ if TYPE_CHECKING:  # rich is imported by the commands that print with it, not by
 PIPED_WIDTH = 160
 
 
-def output_console() -> Console:
+@cache
+def stdout() -> Console:
+    """The CLI's console for results, made on first use."""
     from rich.console import Console
 
     return Console(width=None if sys.stdout.isatty() else PIPED_WIDTH, emoji=False)
 
 
-def error_console() -> Console:
-    from rich.console import Console
-
-    return Console(stderr=True, width=None if sys.stderr.isatty() else PIPED_WIDTH, emoji=False)
-
-
-@cache
-def stdout() -> Console:
-    """The CLI's console for results, made on first use."""
-    return output_console()
-
-
 @cache
 def stderr() -> Console:
     """The CLI's console for errors, made on first use."""
-    return error_console()
+    from rich.console import Console
+
+    return Console(stderr=True, width=None if sys.stderr.isatty() else PIPED_WIDTH, emoji=False)

@@ -7,7 +7,7 @@ taggable resource by a stack transformation registered before anything else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -15,6 +15,9 @@ from skyweave.catalog import Catalog, load_catalog
 from skyweave.providers import Providers
 from skyweave.spec import StackSpec
 from skyweave.tags import register_cost_tags
+
+if TYPE_CHECKING:
+    from components.gpu_fleet import RegionFleet
 
 
 @dataclass
@@ -54,27 +57,19 @@ def build(spec: StackSpec, catalog: Catalog | None = None) -> Build:
     return ctx
 
 
-def _lay_out_gpu_fleet(ctx: Build) -> list[Any]:
-    """Where the inference, training and batch workloads run, zones included
-    (`components.gpu_fleet.RegionFleet`)."""
-    from components.gpu_fleet import FleetError, lay_out_gpu_fleet
-    from skyweave.plan import PlanError
+def _lay_out_gpu_fleet(ctx: Build) -> list[RegionFleet]:
+    """Where the inference, training and batch workloads run, zones included. A `FleetError` is a
+    `ValueError`, which the offline plan reports as bad input."""
+    from components.gpu_fleet import lay_out_gpu_fleet
 
-    try:
-        return lay_out_gpu_fleet(ctx)
-    except FleetError as exc:
-        raise PlanError(str(exc)) from None
+    return lay_out_gpu_fleet(ctx)
 
 
-def _gpu_pools(ctx: Build, fleet: list[Any]) -> None:
+def _gpu_pools(ctx: Build, fleet: list[RegionFleet]) -> None:
     """Clusters and GPU node pools for the laid-out fleet, per cloud region."""
-    from components.gpu_fleet import FleetError, declare_gpu_fleet
-    from skyweave.plan import PlanError
+    from components.gpu_fleet import declare_gpu_fleet
 
-    try:
-        ctx.clusters.update(declare_gpu_fleet(ctx, fleet))
-    except FleetError as exc:
-        raise PlanError(str(exc)) from None
+    ctx.clusters.update(declare_gpu_fleet(ctx, fleet))
 
 
 def _gateway(ctx: Build) -> None:

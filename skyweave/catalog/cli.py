@@ -12,7 +12,7 @@ import typer
 from skyweave.catalog.catalog import Catalog, accelerator_matches
 from skyweave.catalog.loader import load_catalog
 from skyweave.catalog.model import Offering
-from skyweave.console import output_console
+from skyweave.console import stdout
 
 app = typer.Typer(
     invoke_without_command=True,
@@ -81,7 +81,7 @@ def _print_table(offerings: tuple[Offering, ...], catalog: Catalog) -> None:
             o.cloud, o.region, o.instance_type, f"{o.accelerator_count} x {o.accelerator}",
             f"{o.accelerator_memory_gb:g}", _price(o.ondemand_usd_hr), _price(o.spot_usd_hr), o.as_of,
         )  # fmt: skip
-    output_console().print(table)
+    stdout().print(table)
 
 
 @app.callback()
