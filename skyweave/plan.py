@@ -174,10 +174,30 @@ def run_program(
         raise PlanError(f"missing Pulumi config {exc.key}: set it with `pulumi config set {exc.key} ...`") from None
     except ValueError as exc:  # component argument checks (pydantic ValidationError is a ValueError)
         raise PlanError(str(exc)) from None
-    resources = list(recording.resources.values())
+    resources = tree_order(list(recording.resources.values()))
     _check_deployable(recording, resources)
     place_components(resources)
     return resources
+
+
+def tree_order(resources: list[PlannedResource]) -> list[PlannedResource]:
+    """Parents before their children, siblings providers first and then by type and name.
+
+    The monitor sees registrations in whatever order their inputs resolve on Pulumi's worker threads, which
+    differs from run to run; a plan (and the manifests written from it) must read the same every time."""
+    known = {r.urn for r in resources}
+    children: dict[str, list[PlannedResource]] = {}
+    for r in resources:
+        children.setdefault(r.parent if r.parent in known else "", []).append(r)
+    ordered: list[PlannedResource] = []
+
+    def visit(parent: str) -> None:
+        for r in sorted(children.get(parent, []), key=lambda r: (not r.is_provider, r.type, r.name)):
+            ordered.append(r)
+            visit(r.urn)
+
+    visit("")
+    return ordered
 
 
 def _check_deployable(recording: Recording, resources: list[PlannedResource]) -> None:

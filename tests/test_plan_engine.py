@@ -27,6 +27,19 @@ def test_records_parent_provider_region_and_options() -> None:
     assert (resources["box"].cloud, resources["box"].region) == ("aws", "eu-west-3")
 
 
+def test_plan_lists_parents_first_and_siblings_by_type_and_name() -> None:
+    def program() -> None:
+        box = pulumi.ComponentResource("skyweave:test:Box", "box")
+        provider = aws.Provider("aws-eu-west-3", region="eu-west-3")
+        opts = pulumi.ResourceOptions(parent=box, provider=provider)
+        aws.sns.Topic("zeta", opts=opts)
+        aws.s3.Bucket("zeta-bucket", opts=opts)
+        aws.sns.Topic("alpha", opts=opts)
+
+    for _ in range(2):  # the same order every time, whatever order the registrations arrive in
+        assert [r.name for r in run_program("t", program)] == ["aws-eu-west-3", "box", "zeta-bucket", "alpha", "zeta"]
+
+
 def test_computed_outputs_flow_into_dependent_inputs() -> None:
     def program() -> None:
         provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
