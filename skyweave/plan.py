@@ -8,7 +8,10 @@ mislead a real deployment.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -159,17 +162,20 @@ def run_program(
 
     Config keys without a namespace belong to the `skyweave` namespace."""
     recording = Recording()
-    settings.ROOT.set(None)  # a fresh root stack, so no transformation leaks from a previous plan
-    mocks.set_mocks(_Mocks(recording), project=PROJECT, stack=stack, preview=False,
-                    monitor=_RecordingMonitor(recording))
+
     def full(key: str) -> str:
         return key if ":" in key else f"{PROJECT}:{key}"
 
-    pulumi.runtime.set_all_config(
-        {full(k): v for k, v in (config or {}).items()}, [full(k) for k in secret_keys or []]
-    )
-    try:
+    def run() -> None:
+        mocks.set_mocks(_Mocks(recording), project=PROJECT, stack=stack, preview=False,
+                        monitor=_RecordingMonitor(recording))
+        pulumi.runtime.set_all_config(
+            {full(k): v for k, v in (config or {}).items()}, [full(k) for k in secret_keys or []]
+        )
         _sync_await(run_pulumi_func(program))
+
+    try:
+        _on_fresh_thread(run)
     except pulumi.ConfigMissingError as exc:
         raise PlanError(f"missing Pulumi config {exc.key}: set it with `pulumi config set {exc.key} ...`") from None
     except ValueError as exc:  # component argument checks (pydantic ValidationError is a ValueError)
@@ -178,6 +184,34 @@ def run_program(
     _check_deployable(recording, resources)
     place_components(resources)
     return resources
+
+
+def _on_fresh_thread(work: Callable[[], None]) -> None:
+    """Run `work` at the bottom of a new thread's stack, in a fresh Pulumi context (root stack, config,
+    event loop), and raise what it raised.
+
+    Pulumi copies the caller's whole Python stack into every resource registration (source positions for
+    the engine). Under the command line's frames each resource would pay for some twenty more of them."""
+    context = contextvars.copy_context()
+    context.run(settings.ROOT.set, None)  # a fresh root stack, so no transformation leaks from a previous plan
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            context.run(work)
+        except BaseException as exc:  # noqa: BLE001 handed to the calling thread
+            failure.append(exc)
+        finally:
+            loop.close()
+
+    # A daemon thread, so an interrupted plan does not keep the process alive.
+    thread = threading.Thread(target=target, name="skyweave-plan", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def tree_order(resources: list[PlannedResource]) -> list[PlannedResource]:
