@@ -20,7 +20,7 @@ STACK_TAG = "skyweave-stack"
 class BudgetAlarmArgs(BaseModel):
     """Inputs of a `BudgetAlarm`."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     cloud: Literal["aws", "gcp"]
     """Cloud whose spend is watched."""

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class ClusterArgs(BaseModel):
     """Inputs of a `Cluster`."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     cloud: Literal["aws", "gcp"]
     """Cloud of the cluster."""

@@ -46,7 +46,7 @@ def protected(opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
 
 
 class _Args(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     cloud: Literal["aws", "gcp"]
     """Cloud of the resources."""

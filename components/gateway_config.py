@@ -37,7 +37,7 @@ ROUTING_STRATEGIES = (
 SECRET_KEYS = ("api_key", "master_key", "database_url", "password", "redis_password")
 TEMPLATES = Path(__file__).parent / "templates"
 
-_Strict = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+_Strict = ConfigDict(extra="forbid", frozen=True)
 
 
 class GatewayConfigError(ValueError):

@@ -42,7 +42,7 @@ DCGM_SKIPS = {
 class GpuAddonsArgs(BaseModel):
     """Inputs of `GpuAddons`."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     device_plugin: bool
     """Install the NVIDIA device plugin (a pool of the cluster runs AL2023 NVIDIA nodes)."""

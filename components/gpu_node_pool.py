@@ -24,7 +24,7 @@ CapacityType = Literal["on_demand", "spot"]
 class GpuNodePoolArgs(BaseModel):
     """Inputs of a `GpuNodePool`."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     cloud: Literal["aws", "gcp"]
     """Cloud of the pool (the cluster's)."""

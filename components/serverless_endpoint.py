@@ -30,7 +30,7 @@ def endpoint_logical_name(stack_name: str, workload: str) -> str:
 class ServerlessEndpointArgs(BaseModel):
     """Inputs of a `ServerlessEndpoint`; limits are checked where the stack file is read."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     kind: Kind
     """Which service runs the endpoint."""

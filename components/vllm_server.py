@@ -40,7 +40,7 @@ def service_url(workload: str, namespace: str) -> str:
 class VllmServerArgs(BaseModel):
     """Inputs of a `VllmServer`."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     workload: str
     """Workload name; names the Deployment, the Service and the model callers of vLLM ask for."""

@@ -8,7 +8,6 @@ is stale.
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 import json
@@ -20,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from skyweave.field_docs import DocumentedSchema, attribute_docstrings
 from skyweave.spec import StackSpec
 from skyweave.templates import PROJECT_ROOT
 
@@ -35,7 +35,7 @@ def _generated_header(source: str) -> str:
 
 def stack_schema() -> dict[str, Any]:
     """The JSON Schema of stack files, for editors (`# yaml-language-server: $schema=...`)."""
-    schema = StackSpec.model_json_schema()
+    schema = StackSpec.model_json_schema(schema_generator=DocumentedSchema)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$comment": f"Generated from skyweave/spec.py; do not edit. Regenerate with: {REGENERATE}",
@@ -239,7 +239,7 @@ def _component_section(component: type, first_of_module: bool) -> list[str]:
     about = module.__doc__ if first_of_module and module.__doc__ else component.__doc__
     if about:
         lines += [textwrap.dedent(about).strip(), ""]
-    schema = args.model_json_schema()
+    schema = args.model_json_schema(schema_generator=DocumentedSchema)
     lines += _model_sections(schema, f"Inputs (`{args.__name__}`)", "###")
     outputs = _outputs(component)
     if outputs:
@@ -251,15 +251,7 @@ def _component_section(component: type, first_of_module: bool) -> list[str]:
 
 def _outputs(component: type) -> list[tuple[str, str]]:
     """Annotated class attributes with a docstring under them: the component's documented outputs."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(component)))
-    body = tree.body[0].body
-    found = []
-    for node, after in zip(body, body[1:]):
-        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
-                and isinstance(after.value.value, str)):
-            found.append((node.target.id, after.value.value))
-    return found
+    return list(attribute_docstrings(component).items())
 
 
 # All pages -------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ PolicyId = Annotated[str, StringConstraints(pattern=r"^SKW-[A-Z]{2,5}-\d{3}$")]
 class Strict(BaseModel):
     """Base for every stack-file section: unknown keys are errors, field docstrings are the docs."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Owner(Strict):

@@ -7,13 +7,13 @@ import typing
 from pathlib import Path
 
 import jsonschema
-import pytest
+from pydantic import BaseModel, Field
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from skyweave.cli import app
-from skyweave.docs import DOCS_DIR, component_classes, stale_docs, type_token
-from skyweave.spec import StackSpec
+from skyweave.docs import DOCS_DIR, component_classes, stack_schema, stale_docs, type_token
+from skyweave.field_docs import DocumentedSchema
 from skyweave.templates import list_templates, new_stack
 from tests.conftest import ROOT
 
@@ -76,9 +76,40 @@ def test_editors_accept_every_example_and_template_and_flag_a_typo() -> None:
                for e in validator.iter_errors({**typo, "residency": 3}))
 
 
+def test_schema_describes_each_field_by_the_docstring_under_it() -> None:
+    schema = stack_schema()
+    assert schema["properties"]["name"]["description"] == (
+        "Environment name; the Pulumi stack of the same name deploys this file."
+    )
+    assert schema["properties"]["clusters"]["description"].startswith(
+        "Kubernetes clusters per cloud region: settings for the ones skyweave creates, or existing ones to\njoin."
+    )
+
+
+def test_field_docs_come_from_the_nearest_declaring_class_and_yield_to_explicit_descriptions() -> None:
+    class Disk(BaseModel):
+        size_gb: int = 100
+        """Size in GiB."""
+        kind: str = "gp3"
+        """Volume type."""
+
+    class FastDisk(Disk):
+        kind: str = "io2"
+        """Volume type; provisioned IOPS."""
+        iops: int = Field(3000, description="IOPS to provision.")
+        """Not shown: the field describes itself."""
+
+    schema = FastDisk.model_json_schema(schema_generator=DocumentedSchema)
+    assert {name: prop["description"] for name, prop in schema["properties"].items()} == {
+        "size_gb": "Size in GiB.",
+        "kind": "Volume type; provisioned IOPS.",
+        "iops": "IOPS to provision.",
+    }
+
+
 def test_stack_file_reference_documents_every_field_of_every_section() -> None:
     page = (DOCS_DIR / "stack-file.md").read_text()
-    schema = StackSpec.model_json_schema()
+    schema = stack_schema()
     sections = {"Top level": schema, **schema["$defs"]}
     for title, model in sections.items():
         heading = f"\n## {title}\n"
