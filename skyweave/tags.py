@@ -9,6 +9,7 @@ One stack transformation does it, so no component can forget: AWS resources get 
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import pulumi
 
@@ -39,10 +40,11 @@ def _label(text: str) -> str:
     return re.sub(r"[^a-z0-9_-]", "-", text.lower())[:63]
 
 
-def tag_property(resource: pulumi.Resource, cloud: str) -> str | None:
+@cache
+def tag_property(resource_type: type[pulumi.Resource], cloud: str) -> str | None:
     """Name of the map-of-strings tag/label input this resource type takes, if any."""
     for name in _TAG_PROPERTIES.get(cloud, ()):
-        prop = getattr(type(resource), name, None)
+        prop = getattr(resource_type, name, None)
         if isinstance(prop, property) and "Mapping[str, str]" in str(prop.fget.__annotations__.get("return")):
             return name
     return None
@@ -55,7 +57,7 @@ def register_cost_tags(spec: StackSpec) -> None:
 
     def stamp(args: pulumi.ResourceTransformationArgs) -> pulumi.ResourceTransformationResult | None:
         cloud = args.type_.split(":", 1)[0]
-        prop = tag_property(args.resource, cloud)
+        prop = tag_property(type(args.resource), cloud)
         if prop is None:
             return None
         defaults = aws_tags if cloud == "aws" else gcp_tags

@@ -27,6 +27,5 @@ def tag_input(type_token: str) -> str | None:
     if class_name is None:
         return None
     cls = getattr(importlib.import_module(registered.mod_info["fqn"]), class_name)
-    # tag_property only looks at the type of what it is given; an uninitialised instance registers nothing.
-    name = tag_property(cls.__new__(cls), package)
+    name = tag_property(cls, package)
     return re.sub(r"_([a-z])", lambda m: m.group(1).upper(), name) if name else None
