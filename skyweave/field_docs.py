@@ -12,8 +12,6 @@ import ast
 import inspect
 import textwrap
 from functools import cache
-from typing import Any
-
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
@@ -49,15 +47,7 @@ class DocumentedSchema(GenerateJsonSchema):
         json_schema = super().model_schema(schema)
         docs = field_docstrings(schema["cls"])
         for name, prop in json_schema.get("properties", {}).items():
-            if name in docs and "description" not in prop:
-                _describe(prop, docs[name])
+            if name in docs:
+                prop.setdefault("description", docs[name])
         return json_schema
 
-
-def _describe(prop: dict[str, Any], description: str) -> None:
-    """Add the description where pydantic puts it: right after the title, or else last."""
-    items = list(prop.items())
-    at = next((i + 1 for i, (key, _) in enumerate(items) if key == "title"), len(items))
-    items.insert(at, ("description", description))
-    prop.clear()
-    prop.update(items)
