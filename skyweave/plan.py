@@ -9,15 +9,16 @@ mislead a real deployment.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pulumi
-from pulumi.runtime import mocks, rpc, settings
+from google.protobuf import struct_pb2
+from pulumi.runtime import mocks, rpc
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
@@ -119,8 +120,7 @@ class _RecordingMonitor(mocks.MockMonitor):
         if request.custom:  # an `id` among the computed outputs is the provider's ID format
             resource_id = str(state.pop("id", "")) or mock_outputs.physical_id(request.type, request.name, inputs)
         self.resources[urn] = mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
-        obj = _sync_await(rpc.serialize_properties(state, {}))
-        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=obj)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=_encode(state))
 
     def _place(self, type_token: str, provider_ref: str, inputs: dict[str, Any]) -> tuple[str | None, ...]:
         """Cloud, region and project of a resource: a provider's own inputs, or the provider it uses."""
@@ -130,6 +130,18 @@ class _RecordingMonitor(mocks.MockMonitor):
         if provider is None:
             return None, None, None
         return provider.cloud, provider.region, provider.inputs.get("project")
+
+
+def _encode(state: dict[str, Any]) -> struct_pb2.Struct:
+    """A resource's state as the engine sends it back. The state is plain data (inputs as the SDK sent them
+    plus computed outputs), which protobuf encodes directly; the SDK's awaitable serializer, with a turn of an
+    event loop per resource, is kept for what is not plain data (assets, resource references)."""
+    struct = struct_pb2.Struct()
+    try:  # null properties are left out, as the SDK leaves them out
+        struct.update({key: value for key, value in state.items() if value is not None})
+    except ValueError:
+        return _sync_await(rpc.serialize_properties(state, {}))
+    return struct
 
 
 def mask_secrets(value: Any) -> Any:
@@ -149,7 +161,7 @@ def record(
     """Run the stack's program under mocks and return its resources; raise PlanError if undeployable."""
     from skyweave.program import build
 
-    return run_program(spec.name, lambda: build(spec), config, secret_keys)
+    return run_program(spec.name, partial(build, spec), config, secret_keys)
 
 
 def run_program(
@@ -166,16 +178,9 @@ def run_program(
     def full(key: str) -> str:
         return key if ":" in key else f"{PROJECT}:{key}"
 
-    def run() -> None:
-        mocks.set_mocks(_Mocks(recording), project=PROJECT, stack=stack, preview=False,
-                        monitor=_RecordingMonitor(recording))
-        pulumi.runtime.set_all_config(
-            {full(k): v for k, v in (config or {}).items()}, [full(k) for k in secret_keys or []]
-        )
-        _sync_await(run_pulumi_func(program))
-
+    config = {full(k): v for k, v in (config or {}).items()}
     try:
-        _on_fresh_thread(run)
+        _ProgramThread(stack, program, recording, config, [full(k) for k in secret_keys or []]).run_to_end()
     except pulumi.ConfigMissingError as exc:
         raise PlanError(f"missing Pulumi config {exc.key}: set it with `pulumi config set {exc.key} ...`") from None
     except ValueError as exc:  # component argument checks (pydantic ValidationError is a ValueError)
@@ -186,32 +191,41 @@ def run_program(
     return resources
 
 
-def _on_fresh_thread(work: Callable[[], None]) -> None:
-    """Run `work` at the bottom of a new thread's stack, in a fresh Pulumi context (root stack, config,
-    event loop), and raise what it raised.
+class _ProgramThread(threading.Thread):
+    """Runs a program under the recording monitor at the bottom of a new thread's stack.
 
     Pulumi copies the caller's whole Python stack into every resource registration (source positions for
-    the engine). Under the command line's frames each resource would pay for some twenty more of them."""
-    context = contextvars.copy_context()
-    context.run(settings.ROOT.set, None)  # a fresh root stack, so no transformation leaks from a previous plan
-    failure: list[BaseException] = []
+    the engine), so each frame beneath the program is paid for once per resource; under the command line's
+    frames each resource would pay for some twenty more. A new thread also starts from a fresh context (no
+    root stack, config or transformation of a previous plan) and gets its own event loop."""
 
-    def target() -> None:
+    def __init__(self, stack: str, program: Callable[[], object], recording: Recording,
+                 config: dict[str, str], secret_keys: list[str]):
+        # A daemon, so an interrupted plan does not keep the process alive.
+        super().__init__(name="skyweave-plan", daemon=True)
+        self.stack, self.program, self.recording = stack, program, recording
+        self.config, self.secret_keys = config, secret_keys
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
-            context.run(work)
+            mocks.set_mocks(_Mocks(self.recording), project=PROJECT, stack=self.stack, preview=False,
+                            monitor=_RecordingMonitor(self.recording))
+            pulumi.runtime.set_all_config(self.config, self.secret_keys)
+            _sync_await(run_pulumi_func(self.program))
         except BaseException as exc:  # noqa: BLE001 handed to the calling thread
-            failure.append(exc)
+            self.failure = exc
         finally:
             loop.close()
 
-    # A daemon thread, so an interrupted plan does not keep the process alive.
-    thread = threading.Thread(target=target, name="skyweave-plan", daemon=True)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
+    def run_to_end(self) -> None:
+        """Run the program and raise what it raised."""
+        self.start()
+        self.join()
+        if self.failure is not None:
+            raise self.failure
 
 
 def tree_order(resources: list[PlannedResource]) -> list[PlannedResource]:

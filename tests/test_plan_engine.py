@@ -51,6 +51,18 @@ def test_computed_outputs_flow_into_dependent_inputs() -> None:
     assert policy.inputs["arn"] == "arn:aws:sns:eu-west-1:123456789012:alerts"
 
 
+def test_assets_reach_the_engine_and_flow_back_out() -> None:
+    def program() -> None:
+        provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
+        opts = pulumi.ResourceOptions(provider=provider)
+        readme = aws.s3.BucketObjectv2("readme", bucket="docs", key="README", source=pulumi.StringAsset("hello"), opts=opts)
+        aws.s3.BucketObjectv2("copy", bucket="docs", key="COPY", content=readme.source.apply(lambda a: a.text), opts=opts)
+
+    resources = {r.name: r for r in run_program("t", program)}
+    assert resources["readme"].inputs["source"].text == "hello"
+    assert resources["copy"].inputs == {"bucket": "docs", "key": "COPY", "content": "hello"}
+
+
 def test_secrets_are_masked_in_recorded_inputs() -> None:
     def program() -> None:
         provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
