@@ -25,6 +25,8 @@ PolicyId = Annotated[str, StringConstraints(pattern=r"^SKW-[A-Z]{2,5}-\d{3}$")]
 class Strict(BaseModel):
     """Base for every stack-file section: unknown keys are errors, field docstrings are the docs."""
 
+    # Validators are compiled on first use. A section's default is made with model_construct(): calling a
+    # model in a class body would compile its validator on import, on every command.
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
@@ -322,7 +324,7 @@ class Workload(Strict):
     """Aggregate output tokens per second to sustain in each region."""
     redundancy_regions: int = Field(default=1, ge=1, le=8)
     """Distinct regions the workload runs in at once."""
-    capacity: Capacity = Capacity()
+    capacity: Capacity = Capacity.model_construct()
     """Node counts per region."""
     spot: bool = False
     """The workload tolerates interruption, so spot capacity may be picked."""
@@ -330,7 +332,7 @@ class Workload(Strict):
     """`auto` lets the selector pick the cheapest fit; or pin cloud, regions and instance type."""
     monthly_cap_usd: float | None = Field(default=None, gt=0)
     """Cap on this workload's monthly cost."""
-    pool: PoolOptions = PoolOptions()
+    pool: PoolOptions = PoolOptions.model_construct()
     """How its GPU node pools are built (not for serverless workloads)."""
     serverless: Serverless | None = None
     """Endpoint options; required for `kind: serverless` and only for it."""
@@ -522,7 +524,7 @@ class Gateway(Strict):
     regions: list[str] = []
     """Regions the gateway runs in, one gateway per cluster; default: where its self-hosted routes' workloads
     run, else the home region of the stack's first cloud."""
-    replicas: GatewayReplicas = GatewayReplicas()
+    replicas: GatewayReplicas = GatewayReplicas.model_construct()
     """Gateway pods per cluster."""
     pod_cpu: float = Field(default=1.0, gt=0, le=16)
     """CPU cores requested per gateway pod (the limit is twice this)."""
@@ -614,9 +616,9 @@ class StackSpec(Strict):
     """LLM gateway in front of the models."""
     waivers: list[Waiver] = []
     """Accepted policy findings, each with a reason and an expiry."""
-    price_book: PriceBook = PriceBook()
+    price_book: PriceBook = PriceBook.model_construct()
     """Negotiated prices layered on the catalog."""
-    usage: Usage = Usage()
+    usage: Usage = Usage.model_construct()
     """Usage assumptions for the cost estimate."""
     data_classification: Classification = "internal"
     """Classification stamped on resources that are not buckets (buckets carry their own)."""

@@ -39,6 +39,15 @@ def test_good_file_loads(tmp_path: Path) -> None:
     assert spec.budget.alert_thresholds_pct == [50, 80, 100]
 
 
+def test_sections_left_out_are_the_same_as_written_out_empty(tmp_path: Path) -> None:
+    workload = "workloads:\n  - {name: chat, kind: inference, model: {parameters_b: 8}%s}\n"
+    gateway = "gateway:\n  routes: [{name: chat, model: bedrock/anthropic.claude-3-haiku-20240307-v1:0, region: eu-west-1}]%s\n"
+    left_out, written = (tmp_path / "left-out.yaml", tmp_path / "written.yaml")
+    left_out.write_text(GOOD + workload % "" + gateway % "")
+    written.write_text(GOOD + "price_book: {}\nusage: {}\n" + workload % ", capacity: {}, pool: {}" + gateway % "\n  replicas: {}")
+    assert load_stack(left_out) == load_stack(written)
+
+
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert problems(tmp_path, GOOD + "workloads: [\n  - name: x\n") == [
         "stack.yaml:9: <top>: YAML syntax error: expected the node content, but found '-'"
