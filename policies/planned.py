@@ -42,7 +42,12 @@ class Unknown:
 
 
 def plain(value: Any, path: list[str]) -> Any:
-    """A deep copy of a property value with proxies turned into dicts/lists and unknowns into `Unknown`."""
+    """A deep copy of a property value with proxies turned into dicts/lists and unknowns into `Unknown`.
+
+    The engine always hands proxies; a plain dict is the offline plan's own (`skyweave check`, `skyweave
+    plan`), which holds neither proxies nor unknowns, so it is taken as it is."""
+    if type(value) is dict:
+        return value
     if is_map(value):
         return {key: _child(value, key, [*path, str(key)]) for key in value}
     if is_list(value):
