@@ -543,7 +543,7 @@ class Gateway(Strict):
     """Timeout of one call to a model."""
     provider_budgets: dict[Literal["bedrock", "vertex_ai"], Annotated[float, Field(gt=0)]] = {}
     """Provider → monthly USD; once spent, routes to that provider answer 429 until the month rolls over."""
-    master_key: SecretRef = SecretRef(config="gatewayMasterKey")
+    master_key: SecretRef = SecretRef.model_construct(config="gatewayMasterKey")
     """Admin key of the gateway (starts with `sk-`); default: Pulumi secret `skyweave:gatewayMasterKey`."""
     database_url: SecretRef | None = None
     """PostgreSQL URL for team budgets, virtual keys and spend tracking; required when `teams` are given."""

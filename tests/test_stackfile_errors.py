@@ -44,7 +44,8 @@ def test_sections_left_out_are_the_same_as_written_out_empty(tmp_path: Path) -> 
     gateway = "gateway:\n  routes: [{name: chat, model: bedrock/anthropic.claude-3-haiku-20240307-v1:0, region: eu-west-1}]%s\n"
     left_out, written = (tmp_path / "left-out.yaml", tmp_path / "written.yaml")
     left_out.write_text(GOOD + workload % "" + gateway % "")
-    written.write_text(GOOD + "price_book: {}\nusage: {}\n" + workload % ", capacity: {}, pool: {}" + gateway % "\n  replicas: {}")
+    written.write_text(GOOD + "price_book: {}\nusage: {}\n" + workload % ", capacity: {}, pool: {}"
+                       + gateway % "\n  replicas: {}\n  master_key: {config: gatewayMasterKey}")
     assert load_stack(left_out) == load_stack(written)
 
 
