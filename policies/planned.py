@@ -42,7 +42,7 @@ class Unknown:
 
 
 def plain(value: Any, path: list[str]) -> Any:
-    """A deep copy of a property value with proxies turned into dicts/lists and unknowns into `Unknown`.
+    """A property value as plain data: proxies deep-copied into dicts/lists, unknowns turned into `Unknown`.
 
     The engine always hands proxies; a plain dict is the offline plan's own (`skyweave check`, `skyweave
     plan`), which holds neither proxies nor unknowns, so it is taken as it is."""

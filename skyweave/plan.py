@@ -115,7 +115,7 @@ class _RecordingMonitor(mocks.MockMonitor):
         )
         # GCP resources take their project from the provider, as the real provider does.
         seen = {"project": project, **inputs} if project else inputs
-        state = {**inputs, **mock_outputs.outputs_for(request.type, request.name, seen, region or "")}
+        state = mock_outputs.outputs_for(request.type, request.name, seen, region or "")  # inputs included
         resource_id = ""
         if request.custom:  # an `id` among the computed outputs is the provider's ID format
             resource_id = str(state.pop("id", "")) or mock_outputs.physical_id(request.type, request.name, inputs)

@@ -93,8 +93,8 @@ def outputs(r: PlannedResource) -> dict[str, Any]:
     outputs, which the offline plan does not keep)."""
     if not r.custom or r.is_provider:
         return dict(r.inputs) if r.is_provider else {}
-    computed = mock_outputs.outputs_for(r.type, r.name, r.inputs, r.region or "")
-    return {**r.inputs, **computed, "id": mock_outputs.physical_id(r.type, r.name, r.inputs)}
+    state = mock_outputs.outputs_for(r.type, r.name, r.inputs, r.region or "")  # inputs included
+    return {**state, "id": mock_outputs.physical_id(r.type, r.name, r.inputs)}
 
 
 def _stack_resources(
