@@ -49,6 +49,10 @@ class PlannedResource:
     inputs: dict[str, Any]
     protect: bool = False
     retain_on_delete: bool = False
+    dependencies: list[str] = field(default_factory=list)
+    """URNs of the custom resources this one waits for: where its inputs come from, and `depends_on`."""
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    """For each input, the URNs of the resources its value comes from."""
     monthly_usd: float | None = None
 
     @property
@@ -112,6 +116,8 @@ class _RecordingMonitor(mocks.MockMonitor):
             inputs=mask_secrets(inputs),
             protect=bool(request.protect),
             retain_on_delete=bool(request.retainOnDelete),
+            dependencies=sorted(request.dependencies),  # sorted: the SDK gathers them in a set
+            property_dependencies={k: sorted(v.urns) for k, v in request.propertyDependencies.items()},
         )
         # GCP resources take their project from the provider, as the real provider does.
         seen = {"project": project, **inputs} if project else inputs

@@ -3,8 +3,8 @@
 Each planned resource becomes what the engine sends the pack: `ResourceValidationArgs` with the wire-form
 inputs as props, the explicit provider (with its inputs) and `protect`; then one `StackValidationArgs`
 over every resource with its outputs as props (the plan's inputs plus the computed outputs the offline
-plan answers with). Settings come from `reconcile` over the stack's policy config, exactly what
-`Configure` gets under `pulumi preview --policy-pack`.
+plan answers with), its parent and its dependencies. Settings come from `reconcile` over the stack's
+policy config, exactly what `Configure` gets under `pulumi preview --policy-pack`.
 """
 
 from __future__ import annotations
@@ -106,6 +106,11 @@ def _stack_resources(
         r.urn: PolicyResource(r.type, outputs(r), r.urn, r.name, options[r.urn], providers[r.urn], None, [], {})
         for r in resources
     }
-    for r in resources:
-        by_urn[r.urn].parent = by_urn.get(r.parent)
+    for r in resources:  # parents and dependencies as resource objects, as the engine's pack server links them
+        resource = by_urn[r.urn]
+        resource.parent = by_urn.get(r.parent)
+        resource.dependencies = [by_urn[u] for u in r.dependencies if u in by_urn]
+        resource.property_dependencies = {
+            key: [by_urn[u] for u in urns if u in by_urn] for key, urns in r.property_dependencies.items()
+        }
     return list(by_urn.values())

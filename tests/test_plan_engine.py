@@ -51,6 +51,23 @@ def test_computed_outputs_flow_into_dependent_inputs() -> None:
     assert policy.inputs["arn"] == "arn:aws:sns:eu-west-1:123456789012:alerts"
 
 
+def test_records_what_each_input_depends_on_as_the_engine_sees_it() -> None:
+    def program() -> None:
+        provider = aws.Provider("aws-eu-west-1", region="eu-west-1")
+        opts = pulumi.ResourceOptions(provider=provider)
+        topic = aws.sns.Topic("alerts", opts=opts)
+        audit = aws.sns.Topic("audit", opts=opts)
+        aws.sns.TopicPolicy("alerts-policy", arn=topic.arn, policy=audit.arn.apply(lambda arn: f'{{"source": "{arn}"}}'),
+                            opts=pulumi.ResourceOptions(provider=provider, depends_on=[audit]))
+
+    resources = {r.name: r for r in run_program("t", program)}
+    policy = resources["alerts-policy"]
+    assert policy.property_dependencies["arn"] == [resources["alerts"].urn]
+    assert policy.property_dependencies["policy"] == [resources["audit"].urn]
+    assert policy.dependencies == sorted([resources["alerts"].urn, resources["audit"].urn])
+    assert resources["alerts"].dependencies == []
+
+
 def test_assets_reach_the_engine_and_flow_back_out() -> None:
     def program() -> None:
         provider = aws.Provider("aws-eu-west-1", region="eu-west-1")

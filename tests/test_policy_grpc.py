@@ -125,7 +125,9 @@ def engine_run(server: Analyzer, plan: StackPlan, config: dict[str, Any]) -> tup
         found |= {_finding(d, r.urn) for d in response.diagnostics}
     stack_request = apb.AnalyzeStackRequest(resources=[
         apb.AnalyzerResource(type=r.type, name=r.name, urn=r.urn, properties=_struct(outputs(r)), options=_options(r),
-                             provider=_provider(r, by_urn), parent=r.parent)
+                             provider=_provider(r, by_urn), parent=r.parent, dependencies=r.dependencies,
+                             propertyDependencies={key: apb.AnalyzerPropertyDependencies(urns=urns)
+                                                   for key, urns in r.property_dependencies.items()})
         for r in plan.resources
     ])
     stack_urn = f"urn:pulumi:{plan.spec.name}::skyweave::pulumi:pulumi:Stack::skyweave-{plan.spec.name}"
