@@ -64,7 +64,9 @@ class BudgetAlarm(pulumi.ComponentResource):
 def _aws(name: str, args: BudgetAlarmArgs, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
     import pulumi_aws as aws
 
-    account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=child.parent)).account_id
+    from components.aws_account import account_id
+
+    account = account_id(child)
     publishers = ["budgets.amazonaws.com", "costalerts.amazonaws.com"]
     key = aws.kms.Key(
         f"{name}-alerts-key",

@@ -21,8 +21,10 @@ ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPoli
 def create(name: str, args: ClusterArgs, child: pulumi.ResourceOptions) -> ClusterHandle:
     import pulumi_aws as aws
 
+    from components.aws_account import account_id
+
     subnets = _network(name, args, child)
-    account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=child.parent)).account_id
+    account = account_id(child)
     log_group_name = f"/aws/eks/{args.cluster_name}/cluster"
     key = aws.kms.Key(
         f"{name}-secrets-key",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_account import account_id
 from components.compliant_storage import (
     AUDIT_RETENTION_DAYS,
     CompliantBucketArgs,
@@ -33,16 +34,12 @@ def s3_bucket_name(prefix: str, account: str, region: str) -> str:
     return physical_name(prefix, limit=63 - len(suffix)) + suffix
 
 
-def _account(child: pulumi.ResourceOptions) -> pulumi.Output[str]:
-    return aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=child.parent)).account_id
-
-
 def service_role(name: str, service: str, description: str, child: pulumi.ResourceOptions) -> aws.iam.Role:
     """A role that only the given AWS service, acting for this account, may assume."""
     return aws.iam.Role(
         name,
         description=description,
-        assume_role_policy=_account(child).apply(lambda acct: json.dumps({
+        assume_role_policy=account_id(child).apply(lambda acct: json.dumps({
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole",
                            "Condition": {"StringEquals": {"aws:SourceAccount": acct}}}],
@@ -52,7 +49,7 @@ def service_role(name: str, service: str, description: str, child: pulumi.Resour
 
 
 def storage_key(name: str, args: StorageKeyArgs, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
-    account = _account(child)
+    account = account_id(child)
     key = aws.kms.Key(
         name,
         description=f"Encrypts the {args.stack_name} buckets in {args.location}",
@@ -88,7 +85,7 @@ def _key_policy(account: str) -> dict:
 def storage_logs(
     name: str, args: StorageLogsArgs, child: pulumi.ResourceOptions
 ) -> tuple[pulumi.Output[str], pulumi.Output[str] | None]:
-    account, stack, region = _account(child), args.stack_name, args.region
+    account, stack, region = account_id(child), args.stack_name, args.region
     logs, _ = _hardened(
         log_bucket_logical_name(stack, "access-logs", region), (stack, "access-logs"), region, args.key_id, child,
         classification=args.classification,
@@ -168,7 +165,7 @@ def _hardened(
     grants: Grants = lambda arn, account: [],
 ) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
     """A bucket with every control skyweave requires; returns it and its policy."""
-    account = _account(child)
+    account = account_id(child)
     bucket = aws.s3.Bucket(
         name,
         bucket=account.apply(lambda acct: s3_bucket_name(physical_name(*prefix), acct, region)),

@@ -13,6 +13,7 @@ import re
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_account import account_id
 from components.s3_storage import service_role
 from components.serverless_endpoint import ServerlessEndpointArgs
 
@@ -25,7 +26,7 @@ _ECR = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amaz
 
 
 def sagemaker_endpoint(name: str, args: ServerlessEndpointArgs, child: pulumi.ResourceOptions) -> pulumi.Output[str]:
-    account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=child.parent)).account_id
+    account = account_id(child)
     is_async = args.kind == "aws-sagemaker-async"
     topics = [aws.sns.Topic(f"{name}-{outcome}", kms_master_key_id=args.key_id, opts=child)
               for outcome in ("succeeded", "failed")] if is_async else []

@@ -332,3 +332,19 @@ def test_a_dual_region_across_jurisdictions_is_refused(tmp_path):
 ])
 def test_inconsistent_bucket_settings_are_refused(tmp_path, bucket, message):
     assert refused(tmp_path, {"storage": [{"name": "models", **bucket}]}) == [message]
+
+
+def test_each_aws_provider_asks_for_its_account_once(plan_of, monkeypatch) -> None:
+    """Keys, buckets, roles and the budget all name their account; a deploy asks STS once per region for it."""
+    token = "aws:index/getCallerIdentity:getCallerIdentity"
+    answer, asked = mock_outputs.INVOKES[token], []
+    monkeypatch.setitem(mock_outputs.INVOKES, token, lambda args: asked.append(args) or answer(args))
+    plan = plan_of({
+        "residency": TWO_EU_REGIONS,
+        "storage": [{"name": f"data-{i}", "region": region}
+                    for i, region in enumerate(["eu-west-1", "eu-central-1", "eu-west-1", "eu-central-1"])],
+    })
+    assert {r.region for r in plan.resources if r.type == BUCKET} == {"eu-west-1", "eu-central-1"}
+    assert len(asked) == 2
+    assert {r.inputs["bucket"] for r in plan.resources if r.type == BUCKET} >= {
+        s3_name(f"test-eu-data-{i}", region) for i, region in enumerate(["eu-west-1", "eu-central-1"] * 2)}
