@@ -43,11 +43,14 @@ class CannotVerify(Exception):
 
 
 class SkyweaveResourcePolicy(ResourceValidationPolicy):
-    """A CrossGuard resource policy that carries its skyweave metadata."""
+    """A CrossGuard resource policy that carries its skyweave metadata and the resource types it judges."""
 
-    def __init__(self, meta: PolicyMeta, validate: Callable[[ResourceValidationArgs, ReportViolation], None]):
+    def __init__(self, meta: PolicyMeta, validate: Callable[[ResourceValidationArgs, ReportViolation], None],
+                 types: frozenset[str] | None = None):
         super().__init__(validate=validate, **meta.crossguard_kwargs())
         self.meta = meta
+        self.types = types
+        """Resource types the policy judges (None: every type); the offline runner hands it no others."""
 
 
 class SkyweaveStackPolicy(StackValidationPolicy):
@@ -71,7 +74,7 @@ def resource_policy(meta: PolicyMeta, check: ResourceCheck, types: Iterable[str]
         gate = _Gate(meta, args.get_config(), report_violation)
         gate.run(lambda: ((args.urn, message) for message in check(args)), args.urn)
 
-    return SkyweaveResourcePolicy(meta, validate)
+    return SkyweaveResourcePolicy(meta, validate, wanted)
 
 
 def stack_policy(meta: PolicyMeta, check: StackCheck) -> SkyweaveStackPolicy:

@@ -56,6 +56,8 @@ def evaluate(
             policy.validate(StackValidationArgs(stack_resources, setting.props), report)
             continue
         for resource_type, props, urn, name, opts, provider in analyzed:
+            if policy.types is not None and resource_type not in policy.types:
+                continue  # the policy would return at once: its types are not this one
             report.urn = urn
             policy.validate(ResourceValidationArgs(resource_type, props, urn, name, opts, provider, setting.props), report)
     return violations
