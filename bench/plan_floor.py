@@ -1,7 +1,12 @@
 """The floor a plan is measured against: a bare Pulumi program, without skyweave, that imports the same
-SDK modules and registers the same resources (the SDKs' own classes, with the recorded inputs, parents
-and explicit providers) under Pulumi's stock mocks. Usage: plan_floor.py RESOURCES.json, a list of
-stacks, each {"stack", "resources": [{"urn", "type", "name", "parent", "provider", "inputs"}]}."""
+SDK modules, makes the same invokes and registers the same resources (the SDKs' own classes, with the
+recorded inputs, parents, explicit providers and dependencies) under Pulumi's stock mocks.
+
+Each input that the plan took from other resources' outputs is passed as an output of those resources here
+too, so the engine sees the same dependency graph (a literal ID would declare a different deployment).
+Usage: plan_floor.py RESOURCES.json, a list of stacks, each {"stack", "invokes": [{"token", "args"}],
+"resources": [{"urn", "type", "name", "parent", "provider", "inputs", "dependencies",
+"property_dependencies"}]}."""
 
 from __future__ import annotations
 
@@ -33,20 +38,24 @@ class EchoMocks(mocks.Mocks):
         return {}
 
 
+def sdk_module(token: str) -> str:
+    """The SDK module of a resource or function token ("aws:s3/bucket:Bucket" → pulumi_aws.s3)."""
+    package, module_path, _ = token.split(":")
+    if package == "kubernetes":  # "networking.k8s.io/v1" lives in pulumi_kubernetes.networking.v1
+        group, version = module_path.split("/")
+        return f"pulumi_kubernetes.{group.split('.')[0]}.{version}"
+    first = module_path.split("/")[0]
+    return f"pulumi_{package}" + ("" if first == "index" else f".{first}")
+
+
 def sdk_class(type_token: str) -> type | None:
     """The SDK class of a type token, imported as a program would; None for component types."""
-    package, module_path, cls = type_token.split(":")
+    package, _, cls = type_token.split(":")
     if package == "pulumi":  # pulumi:providers:aws is pulumi_aws.Provider
         return importlib.import_module(f"pulumi_{cls}").Provider
     if package == "skyweave":
         return None
-    if package == "kubernetes":  # "networking.k8s.io/v1" lives in pulumi_kubernetes.networking.v1
-        group, version = module_path.split("/")
-        module = f"pulumi_kubernetes.{group.split('.')[0]}.{version}"
-    else:
-        first = module_path.split("/")[0]
-        module = f"pulumi_{package}" + ("" if first == "index" else f".{first}")
-    return getattr(importlib.import_module(module), cls)
+    return getattr(importlib.import_module(sdk_module(type_token)), cls)
 
 
 def keyword_names(cls: type) -> dict[str, str]:
@@ -59,20 +68,57 @@ def keyword_names(cls: type) -> dict[str, str]:
     return {wire: py for wire, py in wire_to_py.items() if py in accepted}
 
 
-def register(resources: list[dict]) -> None:
+def dependencies_first(resources: list[dict]) -> list[dict]:
+    """Each resource after its parent, its provider and the resources it depends on."""
+    by_urn = {r["urn"]: r for r in resources}
+    ordered: list[dict] = []
+    placed: set[str] = set()
+
+    def place(r: dict) -> None:
+        if r["urn"] in placed:
+            return
+        placed.add(r["urn"])
+        for urn in (r["parent"], r["provider"], *r["dependencies"]):
+            if urn in by_urn:
+                place(by_urn[urn])
+        ordered.append(r)
+
+    for r in resources:
+        place(r)
+    return ordered
+
+
+def from_outputs(value: object, upstream: list[pulumi.Resource]) -> object:
+    """`value` as an output of the resources it came from, as a program passes `bucket.id` or an ARN."""
+    if not upstream:
+        return value
+    if len(upstream) == 1:
+        return upstream[0].urn.apply(lambda _: value)
+    return pulumi.Output.all(*(u.urn for u in upstream)).apply(lambda _: value)
+
+
+def register(stack: dict) -> None:
+    for call in stack["invokes"]:
+        importlib.import_module(sdk_module(call["token"]))
+        pulumi.runtime.invoke_output(call["token"], call["args"])
     made: dict[str, pulumi.Resource] = {}
     classes: dict[str, tuple[type | None, dict[str, str]]] = {}
-    for r in resources:
+    for r in dependencies_first(stack["resources"]):
         if r["type"] not in classes:
             cls = sdk_class(r["type"])
             classes[r["type"]] = (cls, keyword_names(cls) if cls else {})
         cls, names = classes[r["type"]]
-        provider = made.get(r["provider"])
-        opts = pulumi.ResourceOptions(parent=made.get(r["parent"]), provider=provider)
+        kwargs, wired = {}, set()
+        for key, value in r["inputs"].items():
+            if key in names:
+                upstream = r["property_dependencies"].get(key, [])
+                kwargs[names[key]] = from_outputs(value, [made[u] for u in upstream])
+                wired.update(upstream)
+        opts = pulumi.ResourceOptions(parent=made.get(r["parent"]), provider=made.get(r["provider"]),
+                                      depends_on=[made[u] for u in r["dependencies"] if u not in wired])
         if cls is None:
             made[r["urn"]] = pulumi.ComponentResource(r["type"], r["name"], None, opts)
         else:
-            kwargs = {names[k]: v for k, v in r["inputs"].items() if k in names}
             made[r["urn"]] = cls(r["name"], opts=opts, **kwargs)
 
 
@@ -81,7 +127,7 @@ def main() -> None:
     for index, stack in enumerate(stacks):
         pulumi.runtime.settings.ROOT.set(None)
         mocks.set_mocks(EchoMocks(), project="skyweave", stack=f"{stack['stack']}-{index}", preview=False)
-        _sync_await(run_pulumi_func(lambda: register(stack["resources"])))
+        _sync_await(run_pulumi_func(lambda: register(stack)))
     print(f"{time.perf_counter() - start:.3f}")
     gc.freeze()
 

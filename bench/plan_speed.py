@@ -1,8 +1,9 @@
 """Plan speed against its floor, for each example stack and for synthetic stacks of 100, 500 and 1,000
-resources. The floor (bench/plan_floor.py) is a bare process that imports the same SDK modules and
-registers the same resources (the SDK classes, with the planned inputs, parents and providers) under
-Pulumi's stock mocks, without skyweave, with the same garbage-collector settings as the skyweave
-command. Wall-clock times of whole processes, best of five, plan and floor taking turns.
+resources. The floor (bench/plan_floor.py) is a bare process that imports the same SDK modules, makes
+the same invokes and registers the same resources (the SDK classes, with the planned inputs, parents,
+providers and dependencies) under Pulumi's stock mocks, without skyweave, with the same garbage-collector
+settings as the skyweave command. Wall-clock times of whole processes, best of five, plan and floor taking
+turns.
 
 Targets: each plan <= 1.2x its floor; a second stack in the same process <= 15% of the first;
 1,000 resources <= 10 s; time linear in resources.
@@ -41,17 +42,26 @@ def plan_cmd(*stacks: Path) -> list[str]:
 
 
 def floor_input(stack: Path, out: Path) -> int:
-    """Write what the floor registers for a stack (its planned resources, parents and providers);
-    return the number of resources."""
+    """Write what the floor does for a stack: the invokes its program makes and the resources it registers
+    (parents, providers and what each input depends on); return the number of resources."""
+    from skyweave import mock_outputs
     from skyweave.pipeline import plan_stack
 
-    plan = plan_stack(stack)
+    invokes: list[dict] = []
+    answers = dict(mock_outputs.INVOKES)
+    for token, answer in answers.items():  # the offline plan answers every invoke from this table
+        mock_outputs.INVOKES[token] = lambda args, token=token, answer=answer: (
+            invokes.append({"token": token, "args": args}) or answer(args))
+    try:
+        plan = plan_stack(stack)
+    finally:
+        mock_outputs.INVOKES.update(answers)
     resources = [
         {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "provider": r.provider,
-         "inputs": r.inputs}
+         "inputs": r.inputs, "dependencies": r.dependencies, "property_dependencies": r.property_dependencies}
         for r in plan.resources
     ]
-    out.write_text(json.dumps([{"stack": plan.spec.name, "resources": resources}]))
+    out.write_text(json.dumps([{"stack": plan.spec.name, "invokes": invokes, "resources": resources}]))
     return len(resources)
 
 
