@@ -1,23 +1,21 @@
 """What a gateway is configured with, and the LiteLLM proxy config rendered from it.
 
 The config is rendered by Jinja2 (`templates/litellm_config.yaml.j2`, StrictUndefined, no autoescape;
-every scalar goes through JSON quoting, which YAML reads back unchanged) and then parsed and checked
-before it is used: LiteLLM's own `--validate_config` misses fallbacks to undefined routes and numbers
-given as text, so skyweave checks those itself. Secrets appear only as `os.environ/` references.
+every scalar goes through JSON quoting, which YAML reads back unchanged) and then parsed, as LiteLLM
+parses it (PyYAML's safe loader), and checked before it is used: LiteLLM's own `--validate_config` misses
+fallbacks to undefined routes and numbers given as text, so skyweave checks those itself. Secrets appear only as `os.environ/` references.
 """
 
 from __future__ import annotations
 
 import functools
-import io
 import json
 from pathlib import Path
 from typing import Literal
 
 import jinja2
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from components.vllm_server import VllmServerArgs, service_url
 
@@ -253,8 +251,8 @@ def _route(args: GatewayArgs, route: GatewayRouteArgs) -> dict:
 def check_litellm_config(text: str) -> dict:
     """Parse a rendered config and check its shape; returns it, or raises GatewayConfigError."""
     try:
-        config = YAML(typ="safe").load(io.StringIO(text))
-    except YAMLError as exc:
+        config = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe_load, in C
+    except yaml.YAMLError as exc:
         raise GatewayConfigError(f"rendered LiteLLM config is not YAML: {exc}") from None
     problems = _problems(config) if isinstance(config, dict) else ["the config is not a mapping"]
     if problems:

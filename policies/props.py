@@ -20,11 +20,11 @@ _GCP_ZONE = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
 
 
 def is_map(value: Any) -> bool:
-    return isinstance(value, Mapping)
+    return isinstance(value, dict) or isinstance(value, Mapping)  # dict first: the ABC check is slower
 
 
 def is_list(value: Any) -> bool:
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+    return isinstance(value, list) or (isinstance(value, Sequence) and not isinstance(value, (str, bytes)))
 
 
 def dig(value: Any, *path: str | int) -> Any:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ruamel.yaml import YAML
+from skyweave.errors import Problem, StackFileError
+from skyweave.yamlfile import LinedMap, YamlError, line_of, load
 
 ENCRYPTED = "[encrypted in {file}]"
 
@@ -27,10 +28,17 @@ def read_stack_config(stack_file: Path, stack: str) -> tuple[dict[str, str], lis
     path = project_root(stack_file) / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         return {}, []
-    document = YAML(typ="safe").load(path.read_text(encoding="utf-8")) or {}
+    try:
+        document = load(path.read_text(encoding="utf-8")) or LinedMap()
+    except YamlError as exc:
+        raise StackFileError([Problem(str(path), exc.line, "", exc.message)]) from None
+    config = document.get("config") if isinstance(document, LinedMap) else document
+    if not isinstance(config, LinedMap | None):
+        message = "settings are a mapping under `config:` (key: value)"
+        raise StackFileError([Problem(str(path), line_of(document, ("config",)), "config", message)])
     values: dict[str, str] = {}
     secret: list[str] = []
-    for key, value in (document.get("config") or {}).items():
+    for key, value in (config or {}).items():
         if isinstance(value, dict) and set(value) == {"secure"}:
             values[key] = ENCRYPTED.format(file=path.name)
             secret.append(key)

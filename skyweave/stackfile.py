@@ -6,14 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from skyweave.errors import Problem, StackFileError, allowed_list, did_you_mean
 from skyweave.spec import StackSpec
-
-Loc = tuple[str | int, ...]
+from skyweave.yamlfile import LinedMap, Loc, YamlError, line_of, load
 
 
 def load_stack(path: str | Path) -> StackSpec:
@@ -46,13 +42,10 @@ def load_text(text: str, path: str) -> StackSpec:
 
 def _parse_yaml(text: str, path: str) -> Any:
     try:
-        document = YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        reason = exc.problem or exc.context or "invalid YAML"
-        raise StackFileError([Problem(str(path), line, "", f"YAML syntax error: {reason}")]) from None
-    if not isinstance(document, CommentedMap):
+        document = load(text)
+    except YamlError as exc:
+        raise StackFileError([Problem(str(path), exc.line, "", exc.message)]) from None
+    if not isinstance(document, LinedMap):
         raise StackFileError([Problem(str(path), 1, "", "a stack file is a YAML mapping (name:, owner:, ...)")])
     return document
 
@@ -63,20 +56,6 @@ def format_loc(loc: Loc) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def line_of(document: Any, loc: Loc) -> int | None:
-    """1-based line of the deepest node of `loc` present in the document."""
-    node, line = document, 1
-    for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            line = node.lc.key(part)[0] + 1
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
-            line = node.lc.item(part)[0] + 1
-        else:
-            break
-        node = node[part]
-    return line
 
 
 def _problem(path: str, document: Any, err: dict[str, Any]) -> Problem:

@@ -19,11 +19,9 @@ from typing import Any
 import jinja2
 import jinja2.meta
 from pydantic import TypeAdapter, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from skyweave.errors import StackFileError, allowed_list, did_you_mean
 from skyweave.spec import Slug, StackSpec
+from skyweave.yamlfile import YamlError, load
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = PROJECT_ROOT / "stacks" / "templates"
@@ -138,7 +136,7 @@ def yaml_value(value: Any) -> str:
         return "[" + ", ".join(yaml_value(item) for item in value) + "]"
     text = str(value)
     # Plain only when YAML reads it back as this very string (not a bool, number, date or null).
-    if _PLAIN.match(text) and YAML(typ="safe").load(text) == text:
+    if _PLAIN.match(text) and load(text) == text:
         return text
     return '"' + "".join(_escape(char) for char in text) + '"'
 
@@ -184,8 +182,8 @@ def load_template(name: str, directory: Path = TEMPLATES_DIR) -> Template:
         raise TemplateError([f"no template {name!r}{did_you_mean(name, known)}; templates: {listed}"])
     params_file = directory / f"{name}{PARAMS_SUFFIX}"
     try:
-        declared = YAML(typ="safe").load(params_file.read_text(encoding="utf-8"))
-    except (OSError, YAMLError) as exc:
+        declared = load(params_file.read_text(encoding="utf-8"))
+    except (OSError, YamlError) as exc:
         raise TemplateError([f"{params_file}: cannot read the parameters: {exc}"]) from None
     template = Template(name, str(declared.get("description", "")).strip(), _params(params_file, declared), source)
     _check_variables(template, directory)

@@ -51,8 +51,27 @@ def test_sections_left_out_are_the_same_as_written_out_empty(tmp_path: Path) -> 
 
 def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert problems(tmp_path, GOOD + "workloads: [\n  - name: x\n") == [
-        "stack.yaml:9: <top>: YAML syntax error: expected the node content, but found '-'"
+        "stack.yaml:9: <top>: YAML syntax error: did not find expected node content ('-' at column 3)"
     ]
+
+
+def test_a_tab_in_the_indentation_is_named(tmp_path: Path) -> None:
+    assert problems(tmp_path, GOOD + "workloads:\n\t- name: x\n") == [
+        "stack.yaml:9: <top>: YAML syntax error: found character that cannot start any token ('\\t' at column 1)"
+    ]
+
+
+def test_a_key_given_twice_names_both_lines(tmp_path: Path) -> None:
+    assert problems(tmp_path, GOOD + "environment: dev\n") == [
+        "stack.yaml:8: <top>: YAML error: key 'environment' is given twice (first on line 2)"
+    ]
+
+
+def test_values_read_as_yaml_1_2(tmp_path: Path) -> None:
+    """`on`, `no` and `yes` are words, not booleans: a team called `on` keeps its name."""
+    path = tmp_path / "stack.yaml"
+    path.write_text(GOOD.replace("team: search", "team: on"))
+    assert load_stack(path).owner.team == "on"
 
 
 def test_not_a_mapping(tmp_path: Path) -> None:

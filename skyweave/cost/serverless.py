@@ -14,7 +14,6 @@ processing have no catalog price and are not counted.
 
 from __future__ import annotations
 
-from components.serverless_endpoint import endpoint_logical_name
 from skyweave.cost.core import CostContext, register, register_free
 from skyweave.plan import PlannedResource
 from skyweave.spec import Serverless
@@ -34,6 +33,9 @@ register_free(
 
 
 def _options(resource: PlannedResource, ctx: CostContext) -> Serverless | None:
+    # imported here: stacks without serverless endpoints never load the component and build its args model
+    from components.serverless_endpoint import endpoint_logical_name
+
     spec = ctx.spec
     return next((w.serverless for w in spec.workloads
                  if w.serverless and endpoint_logical_name(spec.name, w.name) == resource.name), None)

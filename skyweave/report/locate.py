@@ -7,11 +7,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from skyweave.pipeline import StackPlan, Violation
-from skyweave.stackfile import line_of
+from skyweave.yamlfile import YamlError, line_of, load
 
 # The stack-file section a policy area is about, when no named entry matches the resource.
 _SECTIONS = {"RES": ("residency",), "COST": ("budget",), "SEC": ("name",), "GOV": ("waivers",)}
@@ -49,6 +46,6 @@ def _location(plan: StackPlan, violation: Violation) -> tuple[str | int, ...]:
 @lru_cache(maxsize=32)
 def _document(path: str) -> Any:
     try:
-        return YAML(typ="rt").load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, YAMLError):
+        return load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, YamlError):
         return None
