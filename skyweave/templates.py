@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 import jinja2.meta
 from pydantic import TypeAdapter, ValidationError
+
 from skyweave.errors import StackFileError, allowed_list, did_you_mean
 from skyweave.spec import Slug, StackSpec
 from skyweave.yamlfile import YamlError, load

@@ -1,11 +1,10 @@
 """Reading YAML that people write (stack files, Pulumi stack config): libyaml's parser, YAML 1.2 values,
 and the line of every key and list item, so that each problem can name its line.
 
-Values resolve as ruamel.yaml's round-trip loader resolves them under YAML 1.2, the rules skyweave's
-templates are written with: `yes`, `no`, `on` and `off` stay strings (`no` is Norway), `017` is 17, `0o17`
-is 15, `1_000` is 1000, dates are dates. A key given twice in one mapping is an error, not a silent
-overwrite. ruamel.yaml still writes YAML where comments and layout must survive (templates, manifests);
-reading with libyaml is what keeps a plan's start-up short (a 300-line stack file: about 1 ms, not 20).
+Values resolve under YAML 1.2, as ruamel.yaml's round-trip loader resolves them: `yes`, `no`, `on` and
+`off` stay strings (`no` is Norway), `017` is 17, `0o17` is 15, `1_000` is 1000, dates are dates. A key
+given twice in one mapping is an error, not a silent overwrite. Reading with libyaml keeps a plan's
+start-up short: a 300-line stack file reads in about 1 ms, against 20 with a pure-Python parser.
 """
 
 from __future__ import annotations
