@@ -114,8 +114,7 @@ def _litellm_region(params: Any) -> Any:
 
 def _litellm_configs(props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     """`(data key, parsed document)` for ConfigMap entries that hold a LiteLLM config (a `model_list`)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    import yaml
 
     data = props.get("data")
     if not is_map(data):
@@ -125,8 +124,8 @@ def _litellm_configs(props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
         if not isinstance(text, str) or "model_list" not in text:
             continue
         try:
-            document = YAML(typ="safe", pure=True).load(text)
-        except YAMLError:
+            document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # as LiteLLM reads it
+        except yaml.YAMLError:
             continue
         if is_map(document):
             yield f"data[{key!r}]", document
