@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from components.vllm_server import VllmServerArgs, service_url
+from skyweave.yamlfile import safe_load
 
 LITELLM_IMAGE = "ghcr.io/berriai/litellm-non_root:v1.106.2"
 """LiteLLM's non-root image (runs as `nobody`, Prisma binaries baked in), pinned to the release skyweave tests."""
@@ -251,7 +252,7 @@ def _route(args: GatewayArgs, route: GatewayRouteArgs) -> dict:
 def check_litellm_config(text: str) -> dict:
     """Parse a rendered config and check its shape; returns it, or raises GatewayConfigError."""
     try:
-        config = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe_load, in C
+        config = safe_load(text)
     except yaml.YAMLError as exc:
         raise GatewayConfigError(f"rendered LiteLLM config is not YAML: {exc}") from None
     problems = _problems(config) if isinstance(config, dict) else ["the config is not a mapping"]

@@ -19,6 +19,7 @@ from yaml.nodes import MappingNode, SequenceNode
 
 Loc = tuple[str | int, ...]
 
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
 _MERGE = "tag:yaml.org,2002:merge"
 # (tag, pattern, first characters): ruamel.yaml's YAML 1.2 implicit resolvers.
 _YAML_1_2 = (
@@ -72,7 +73,7 @@ class LinedList(list):
     lines: list[int]
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when PyYAML has it
+class _Loader(_SAFE_LOADER):
     yaml_implicit_resolvers: dict = {}
 
     def construct_lined_map(self, node: MappingNode) -> Any:
@@ -132,6 +133,12 @@ def load(text: str) -> Any:
         raise YamlError(mark.line + 1 if mark else None, f"YAML syntax error: {reason}{_at(text, mark)}") from None
     except yaml.YAMLError as exc:  # e.g. a character YAML does not allow, which libyaml reports without a mark
         raise YamlError(None, f"YAML syntax error: {exc}") from None
+
+
+def safe_load(text: str) -> Any:
+    """`text` read as PyYAML's `safe_load` reads it (YAML 1.1 values, plain dicts and lists), as tools built
+    on PyYAML read their files: LiteLLM its proxy config. Raises yaml.YAMLError."""
+    return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
 
 
 def _at(text: str, mark: Any) -> str:

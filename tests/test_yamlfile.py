@@ -87,19 +87,21 @@ def test_an_empty_document_is_none() -> None:
     assert load("# only a comment\n") is None
 
 
-def test_a_broken_pulumi_stack_config_is_bad_input_naming_its_line(tmp_path: Path) -> None:
+def plan_with_stack_config(tmp_path: Path, config_text: str) -> tuple[int, str]:
+    """Exit code and stderr (line breaks undone) of planning BASE_STACK beside a `Pulumi.test-eu.yaml`."""
     (tmp_path / "Pulumi.yaml").write_text("name: skyweave\nruntime: python\n")
-    (tmp_path / "Pulumi.test-eu.yaml").write_text("config:\n  aws:region: eu-west-1\n  aws:region: eu-west-2\n")
+    (tmp_path / "Pulumi.test-eu.yaml").write_text(config_text)
     result = CliRunner().invoke(app, ["plan", str(write_stack(tmp_path, BASE_STACK))])
-    assert result.exit_code == 2
-    assert f"{tmp_path / 'Pulumi.test-eu.yaml'}:3: <top>: YAML error: key 'aws:region' is given twice" in (
-        " ".join(result.stderr.split()))
+    return result.exit_code, " ".join(result.stderr.split())
+
+
+def test_a_broken_pulumi_stack_config_is_bad_input_naming_its_line(tmp_path: Path) -> None:
+    code, errors = plan_with_stack_config(tmp_path, "config:\n  aws:region: eu-west-1\n  aws:region: eu-west-2\n")
+    assert code == 2
+    assert f"{tmp_path / 'Pulumi.test-eu.yaml'}:3: <top>: YAML error: key 'aws:region' is given twice" in errors
 
 
 def test_stack_config_settings_must_be_a_mapping(tmp_path: Path) -> None:
-    (tmp_path / "Pulumi.yaml").write_text("name: skyweave\nruntime: python\n")
-    (tmp_path / "Pulumi.test-eu.yaml").write_text("encryptionsalt: x\nconfig:\n  - aws:region\n")
-    result = CliRunner().invoke(app, ["plan", str(write_stack(tmp_path, BASE_STACK))])
-    assert result.exit_code == 2
-    assert f"{tmp_path / 'Pulumi.test-eu.yaml'}:2: config: settings are a mapping under `config:` (key: value)" in (
-        " ".join(result.stderr.split()))
+    code, errors = plan_with_stack_config(tmp_path, "encryptionsalt: x\nconfig:\n  - aws:region\n")
+    assert code == 2
+    assert f"{tmp_path / 'Pulumi.test-eu.yaml'}:2: config: settings are a mapping under `config:` (key: value)" in errors

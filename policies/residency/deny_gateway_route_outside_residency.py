@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import yaml
 from pulumi_policy import ResourceValidationArgs
 
 from policies.meta import ALLOWED_REGIONS, PolicyMeta
@@ -18,6 +19,7 @@ from policies.residency.locations import outside
 from policies.rule import required, resource_policy
 from skyweave.consistency import bedrock_geography
 from skyweave.errors import allowed_list
+from skyweave.yamlfile import safe_load
 
 GATEWAY_TYPE = "skyweave:gateway:Gateway"
 CONFIG_MAP_TYPE = "kubernetes:core/v1:ConfigMap"
@@ -114,8 +116,6 @@ def _litellm_region(params: Any) -> Any:
 
 def _litellm_configs(props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     """`(data key, parsed document)` for ConfigMap entries that hold a LiteLLM config (a `model_list`)."""
-    import yaml
-
     data = props.get("data")
     if not is_map(data):
         return
@@ -124,7 +124,7 @@ def _litellm_configs(props: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
         if not isinstance(text, str) or "model_list" not in text:
             continue
         try:
-            document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # as LiteLLM reads it
+            document = safe_load(text)  # as LiteLLM reads it
         except yaml.YAMLError:
             continue
         if is_map(document):
