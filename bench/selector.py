@@ -21,7 +21,6 @@ Run: ``.venv/bin/python bench/selector.py [--workloads 400] [--seed 7]``
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import itertools
 import math
 import random
@@ -112,7 +111,7 @@ def brute_force(request: SelectionRequest, catalog: Catalog) -> tuple[float | No
 
 def naive_cost(request: SelectionRequest, catalog: Catalog) -> float | None:
     """First allowed region with an A100 80 GB node that holds a replica; its smallest such node."""
-    memory_only = dataclasses.replace(request, latency_ms_per_token=None)
+    memory_only = request._replace(latency_ms_per_token=None)
     for cloud, regions in request.allowed_regions.items():
         a100 = [
             o for o in catalog.offerings_for(cloud=cloud)

@@ -17,8 +17,7 @@ deletes data; docs/storage.md says how to delete them on purpose. The cloud spec
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -218,8 +217,7 @@ LEVELS = ("public", "internal", "confidential", "restricted")
 AUDITED_LEVELS = ("confidential", "restricted")
 
 
-@dataclass(frozen=True)
-class StoredBucket:
+class StoredBucket(NamedTuple):
     """What other components need of a stack bucket (the serverless endpoints, the gateway)."""
 
     cloud: str

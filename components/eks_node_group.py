@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import pulumi
 
@@ -77,8 +77,7 @@ def _efa_interfaces(count: int, security_group_id: pulumi.Input[str] | None) -> 
     ]
 
 
-@dataclass(frozen=True)
-class _GroupPlan:
+class _GroupPlan(NamedTuple):
     """One managed node group of a pool: its capacity type, instance types and (min, desired, max) nodes."""
 
     suffix: str

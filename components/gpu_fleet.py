@@ -8,8 +8,7 @@ where it lists them, else from the cloud (an invoke the offline plan answers).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pulumi
 from pydantic import ValidationError
@@ -34,8 +33,7 @@ class FleetError(ValueError):
     """A pool or cluster cannot be built as the stack asks; the message says what to change."""
 
 
-@dataclass
-class RegionFleet:
+class RegionFleet(NamedTuple):
     """One cloud region's cluster and pools, laid out (zones looked up) but not yet declared."""
 
     settings: ClusterSpec

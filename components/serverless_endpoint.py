@@ -7,7 +7,6 @@ each. The cloud specifics live in `components.sagemaker_endpoint` and `component
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any, Literal
 
 import pulumi
@@ -170,5 +169,5 @@ def _async_instance(ctx: Build, workload: Workload, region: str) -> str:
         priced.regions(),
         priced.unit_prices,
     )
-    request = dataclasses.replace(request_from_spec(workload, ctx.spec, hosted), allowed_regions={"aws": (region,)})
+    request = request_from_spec(workload, ctx.spec, hosted)._replace(allowed_regions={"aws": (region,)})
     return f"ml.{select(request, hosted).pick.instance_type}"

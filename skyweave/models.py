@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class ModelArchitecture:
+class ModelArchitecture(NamedTuple):
     name: str
     parameters_b: float
     layers: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from skyweave.catalog import Catalog, apply_price_book, load_catalog
 from skyweave.cost import CostContext, CostSummary, estimate
@@ -14,8 +14,7 @@ from skyweave.stack_config import read_stack_config
 from skyweave.stackfile import load_stack
 
 
-@dataclass
-class Violation:
+class Violation(NamedTuple):
     """One policy finding; `enforcement` is mandatory, advisory or waived (then `waiver` is its reason)."""
 
     id: str
@@ -27,7 +26,7 @@ class Violation:
     waiver: str | None = None
 
     def to_json(self) -> dict[str, str | None]:
-        return dict(self.__dict__)
+        return self._asdict()
 
 
 @dataclass

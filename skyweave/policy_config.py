@@ -10,8 +10,7 @@ properties against its schema. Both runners judge with its result, so they canno
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from skyweave.catalog import Catalog
 from skyweave.spec import StackSpec
@@ -38,12 +37,11 @@ class PolicyConfigError(ValueError):
         super().__init__("\n".join(problems))
 
 
-@dataclass(frozen=True)
-class PolicySettings:
+class PolicySettings(NamedTuple):
     """One policy's reconciled enforcement level and config properties."""
 
     level: str
-    props: dict[str, Any] = field(default_factory=dict)
+    props: dict[str, Any]
 
 
 def policy_config(spec: StackSpec, catalog: Catalog | None = None) -> dict[str, Any]:

@@ -18,10 +18,9 @@ not rule anything out.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from skyweave.catalog import Catalog, Offering, apply_price_book, load_catalog
 from skyweave.sizing import (
@@ -48,8 +47,7 @@ class SelectionError(ValueError):
     """No placement satisfies the workload; the message names the binding constraint."""
 
 
-@dataclass(frozen=True)
-class Pin:
+class Pin(NamedTuple):
     cloud: str
     regions: tuple[str, ...]
     instance_type: str
@@ -57,8 +55,7 @@ class Pin:
     nodes: int | None = None
 
 
-@dataclass(frozen=True)
-class SelectionRequest:
+class SelectionRequest(NamedTuple):
     """What the selector needs to know about one workload and its stack."""
 
     workload: str
@@ -79,8 +76,7 @@ class SelectionRequest:
     """Objective weight: USD a month per node per gCO2e/kWh of grid intensity; 0 ranks by cost alone."""
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     cloud: str
     regions: tuple[str, ...]
     instance_type: str
@@ -111,15 +107,13 @@ class Placement:
         return (round(self.objective, 6), self.cloud, self.regions, self.instance_type, self.capacity_type)
 
 
-@dataclass(frozen=True)
-class Rejection:
+class Rejection(NamedTuple):
     subject: str
     """An instance type, or a whole class such as "spot"."""
     reason: str
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     workload: str
     memory: MemoryEstimate
     pick: Placement
@@ -131,8 +125,7 @@ class Selection:
         return self.memory.explain() + self.pick.sizing.explain()
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     """How far an instance type got through the checks, and why it stopped there."""
 
     stage: int
@@ -170,7 +163,7 @@ def select(request: SelectionRequest, catalog: Catalog) -> Selection:
     if not request.spot_ok:
         rejected.insert(0, Rejection(SPOT, "workload does not tolerate interruption (spot: false)"))
     alternatives = tuple(ranked[1 : 1 + ALTERNATIVES])
-    pick = dataclasses.replace(ranked[0], reasons=_pick_reasons(request, ranked, alternatives))
+    pick = ranked[0]._replace(reasons=_pick_reasons(request, ranked, alternatives))
     return Selection(request.workload, request.memory, pick, alternatives, tuple(rejected))
 
 
@@ -391,7 +384,7 @@ def _select_pinned(request: SelectionRequest, catalog: Catalog) -> Selection:
     cap = request.monthly_cap_usd
     if cap is not None and placement.monthly_usd > cap:
         reasons.append(f"warning: ${placement.monthly_usd:,.2f}/month > monthly_cap_usd ${cap:,.2f}")
-    placement = dataclasses.replace(placement, reasons=tuple(reasons))
+    placement = placement._replace(reasons=tuple(reasons))
     return Selection(request.workload, request.memory, placement, pinned=True)
 
 

@@ -6,7 +6,6 @@ the furthest type reached is the binding one.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable
 
@@ -94,13 +93,13 @@ def binding_constraint(
 def _relax(request: SelectionRequest, failure: Failure) -> SelectionRequest | None:
     """The request with the check that stopped ``failure`` relaxed just enough for its type."""
     if failure.stage == STAGE_SPEED and isinstance(failure.error, TooSlow):
-        return dataclasses.replace(request, latency_ms_per_token=math.ceil(failure.error.best_ms))
+        return request._replace(latency_ms_per_token=math.ceil(failure.error.best_ms))
     if failure.stage == STAGE_NODES:
-        return dataclasses.replace(request, max_nodes=failure.sizing.nodes)
+        return request._replace(max_nodes=failure.sizing.nodes)
     if failure.stage == STAGE_REGIONS and failure.priced_regions > 0:
-        return dataclasses.replace(request, redundancy_regions=failure.priced_regions)
+        return request._replace(redundancy_regions=failure.priced_regions)
     if failure.stage == STAGE_CAP:
-        return dataclasses.replace(request, monthly_cap_usd=None)
+        return request._replace(monthly_cap_usd=None)
     return None
 
 

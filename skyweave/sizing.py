@@ -21,7 +21,7 @@ bytes read / (bandwidth x efficiency) and yields one token per sequence.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from skyweave.models import ModelArchitecture, known_model, nearest_dense_model
 
@@ -47,8 +47,7 @@ class SizingError(ValueError):
     """The model description is not enough to size it."""
 
 
-@dataclass(frozen=True)
-class MemoryEstimate:
+class MemoryEstimate(NamedTuple):
     """GPU memory one replica needs, with the inputs of every term."""
 
     model: str
@@ -171,8 +170,7 @@ class TooSlow(NodeMisfit):
         self.best_ms, self.target_ms = best_ms, target_ms
 
 
-@dataclass(frozen=True)
-class NodeSizing:
+class NodeSizing(NamedTuple):
     """How one node type serves the model: tensor parallelism, speed, node count."""
 
     memory: MemoryEstimate

@@ -8,14 +8,13 @@ Every record carries ``as_of`` and ``source``. ``as_of`` is an ISO date
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Suffix that marks a GCP N1 host with GPUs attached, e.g. "n1-standard-8+nvidia-tesla-t4x2".
 ATTACHED_ACCELERATOR_SEPARATOR = "+"
 
 
-@dataclass(frozen=True, slots=True)
-class Offering:
+class Offering(NamedTuple):
     """One machine shape with accelerators, in one region of one cloud."""
 
     cloud: str
@@ -53,8 +52,7 @@ class Offering:
         return accelerator_type, int(count)
 
 
-@dataclass(frozen=True, slots=True)
-class Region:
+class Region(NamedTuple):
     """A cloud region and the legal jurisdiction its data centres sit in."""
 
     cloud: str
@@ -69,8 +67,7 @@ class Region:
     carbon_source: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class UnitPrice:
+class UnitPrice(NamedTuple):
     """A list price for a metered service; ``region`` is the region whose price this is."""
 
     key: str

@@ -9,7 +9,6 @@ cloud-wide one, and an overridden price is taken as final (no discount on top).
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from collections.abc import Mapping
 
@@ -62,16 +61,14 @@ def apply_price_book(
         if override is None:
             override = cloud_wide.get((offering.cloud, offering.instance_type))
         if override is not None:
-            return dataclasses.replace(
-                offering,
+            return offering._replace(
                 ondemand_usd_hr=override,
                 spot_usd_hr=_discounted(offering.spot_usd_hr, factor),
                 source=f"{offering.source}; on-demand from the user's price book",
             )
         if not discount_pct:
             return offering
-        return dataclasses.replace(
-            offering,
+        return offering._replace(
             ondemand_usd_hr=_discounted(offering.ondemand_usd_hr, factor),
             spot_usd_hr=_discounted(offering.spot_usd_hr, factor),
             source=f"{offering.source}; price book discount {discount_pct:g}%",

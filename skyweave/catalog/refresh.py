@@ -15,7 +15,6 @@ stay exactly as they were.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import shutil
 import urllib.parse
@@ -55,9 +54,7 @@ def _repriced(offering: Offering, ondemand: float | None, spot: float | None, as
     if spot is None and offering.spot_usd_hr is not None:
         source += _kept_spot_note(offering)
         spot = offering.spot_usd_hr
-    return dataclasses.replace(
-        offering, ondemand_usd_hr=ondemand, spot_usd_hr=spot, as_of=as_of, source=source
-    )
+    return offering._replace(ondemand_usd_hr=ondemand, spot_usd_hr=spot, as_of=as_of, source=source)
 
 
 def refresh_offerings(

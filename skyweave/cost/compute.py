@@ -8,14 +8,13 @@ estimate. Usage-billed parts (NAT data processing, log ingestion, EBS root volum
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from skyweave.cost.core import CostContext, register, register_free
 from skyweave.plan import PlannedResource
 
 
-@dataclass(frozen=True)
-class ListPrice:
+class ListPrice(NamedTuple):
     usd_per_hour: dict[str, float]
     """By region; `*` for every region."""
     as_of: str

@@ -6,14 +6,14 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from skyweave.catalog import Catalog
 from skyweave.plan import PlannedResource
 from skyweave.spec import StackSpec
 
 
-@dataclass(frozen=True)
-class CostContext:
+class CostContext(NamedTuple):
     """What a pricing function may read: the stack (usage assumptions) and the priced catalog."""
 
     spec: StackSpec

@@ -27,7 +27,7 @@ def test_stack_policies_see_each_resource_parent_and_dependencies(tmp_path: Path
         seen.update((r.name, r) for r in args.resources)
         return []
 
-    evaluate(plan.resources, {LOOK.name: PolicySettings("advisory")}, plan.spec.name, [stack_policy(LOOK, look)])
+    evaluate(plan.resources, {LOOK.name: PolicySettings("advisory", {})}, plan.spec.name, [stack_policy(LOOK, look)])
     versioning = next(r for r in seen.values() if r.resource_type == "aws:s3/bucketVersioning:BucketVersioning"
                       and r.props["bucket"] == seen["test-eu-data"].props["bucket"])
     bucket = seen["test-eu-data"]
