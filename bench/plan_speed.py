@@ -2,8 +2,9 @@
 resources. The floor (bench/plan_floor.py) is a bare process that imports the same SDK modules, makes
 the same invokes and registers the same resources (the SDK classes, with the planned inputs, parents,
 providers and dependencies) under Pulumi's stock mocks, without skyweave, with the same garbage-collector
-settings as the skyweave command. Wall-clock times of whole processes, best of five, plan and floor taking
-turns.
+settings as the skyweave command. Wall-clock times of whole processes, best of nine. The rounds go over
+every row in turn (plan and floor of a row back to back), so each row's nine samples are spread over the
+whole run instead of sharing one stretch of machine load.
 
 Targets: each plan <= 1.2x its floor; a second stack in the same process <= 15% of the first;
 1,000 resources <= 10 s; time linear in resources.
@@ -22,19 +23,21 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
-RUNS = 5
+RUNS = 9
 
 
-def best_walls(*cmds: list[str]) -> list[float]:
-    """Best wall-clock time of each command over RUNS rounds, the commands taking turns in each round
-    so that a change in machine load hits them alike."""
-    times: list[list[float]] = [[] for _ in cmds]
+def best_walls(rows: dict[str, tuple[list[str], ...]]) -> dict[str, list[float]]:
+    """Best wall-clock time of each command of each row over RUNS rounds; a round runs every row's
+    commands back to back, so that a change in machine load hits a row's commands alike and no row
+    depends on one stretch of load."""
+    times = {label: [[] for _ in cmds] for label, cmds in rows.items()}
     for _ in range(RUNS):
-        for cmd, runs in zip(cmds, times):
-            start = time.perf_counter()
-            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-            runs.append(time.perf_counter() - start)
-    return [min(runs) for runs in times]
+        for label, cmds in rows.items():
+            for cmd, runs in zip(cmds, times[label]):
+                start = time.perf_counter()
+                subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+                runs.append(time.perf_counter() - start)
+    return {label: [min(runs) for runs in row] for label, row in times.items()}
 
 
 def plan_cmd(*stacks: Path) -> list[str]:
@@ -102,12 +105,8 @@ def units_for(resources: int, directory: Path) -> int:
     return max(1, round(5 + (resources - five) / per_unit))
 
 
-def row(label: str, stack: Path, directory: Path) -> tuple[int, float, float]:
-    plan_file = directory / f"{stack.stem}.json"
-    count = floor_input(stack, plan_file)
-    plan_s, floor_s = best_walls(plan_cmd(stack), [sys.executable, str(ROOT / "bench" / "plan_floor.py"), str(plan_file)])
-    print(f"{label:<26} {count:>6} {plan_s:>8.2f} {floor_s:>8.2f} {plan_s / floor_s:>7.2f}x")
-    return count, plan_s, floor_s
+def floor_cmd(plan_file: Path) -> list[str]:
+    return [sys.executable, str(ROOT / "bench" / "plan_floor.py"), str(plan_file)]
 
 
 def compile_project() -> None:
@@ -122,21 +121,31 @@ def main() -> None:
     compile_project()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        print(f"{'stack':<26} {'resources':>6} {'plan s':>8} {'floor s':>8} {'ratio':>8}")
         examples = sorted((ROOT / "stacks").glob("*.yaml"))
-        for stack in examples:
-            row(stack.name, stack, directory)
-        sizes = []
+        stacks = {stack.name: stack for stack in examples}
         for target in (100, 500, 1000):
-            stack = synthetic_stack(units_for(target, directory), directory)
-            sizes.append(row(f"synthetic ~{target}", stack, directory))
+            stacks[f"synthetic ~{target}"] = synthetic_stack(units_for(target, directory), directory)
+        counts, rows = {}, {}
+        for label, stack in stacks.items():
+            plan_file = directory / f"{stack.stem}.json"
+            counts[label] = floor_input(stack, plan_file)
+            rows[label] = (plan_cmd(stack), floor_cmd(plan_file))
         # A second stack of the same shape (same SDK modules): what the shared process saves.
-        first, both = best_walls(plan_cmd(examples[0]), plan_cmd(examples[0], examples[0]))
-        print(f"\nsecond stack in the same process ({examples[0].name} twice): +{both - first:.2f} s = "
+        twice = f"{examples[0].name} twice"
+        rows[twice] = (plan_cmd(examples[0]), plan_cmd(examples[0], examples[0]))
+        print(f"{len(rows)} rows, {RUNS} rounds over all of them ...", file=sys.stderr)
+        best = best_walls(rows)
+
+        print(f"{'stack':<26} {'resources':>6} {'plan s':>8} {'floor s':>8} {'ratio':>8}")
+        for label, count in counts.items():
+            plan_s, floor_s = best[label]
+            print(f"{label:<26} {count:>6} {plan_s:>8.2f} {floor_s:>8.2f} {plan_s / floor_s:>7.2f}x")
+        first, both = best[twice]
+        print(f"\nsecond stack in the same process ({twice}): +{both - first:.2f} s = "
               f"{(both - first) / first:.0%} of the first ({first:.2f} s)")
-        (n1, t1, _), (n2, t2, _) = sizes[0], sizes[-1]
+        sizes = [(counts[label], best[label][0]) for label in counts if label.startswith("synthetic")]
+        (n1, t1), (mid_n, mid_t), (n2, t2) = sizes
         print(f"marginal cost: {(t2 - t1) / (n2 - n1) * 1000:.2f} ms per resource between {n1} and {n2} resources")
-        mid_n, mid_t, _ = sizes[1]
         predicted = t1 + (t2 - t1) * (mid_n - n1) / (n2 - n1)
         print(f"linearity: {mid_n} resources took {mid_t:.2f} s, the line through the ends predicts {predicted:.2f} s")
 
