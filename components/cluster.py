@@ -11,8 +11,9 @@ node identity its pools use.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Literal, NamedTuple
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -68,8 +69,7 @@ class ClusterArgs(BaseModel):
         return self
 
 
-@dataclass
-class ClusterHandle:
+class ClusterHandle(NamedTuple):
     """What node pools and add-ons need from a cluster, created or existing."""
 
     cloud: str
@@ -80,7 +80,7 @@ class ClusterHandle:
     """Base64 PEM of the cluster CA."""
     node_identity: pulumi.Output[str]
     """AWS: ARN of the node IAM role; GCP: email of the node service account."""
-    subnets: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    subnets: Mapping[str, pulumi.Output[str]] = MappingProxyType({})
     """AWS: zone → private subnet for nodes; empty when an existing cluster's zones are not given."""
     all_subnet_ids: pulumi.Output[list[str]] | None = None
     """AWS: every subnet of an existing cluster, used when `subnets` is empty."""

@@ -8,8 +8,9 @@ CrossGuard name (kebab case, unique in the pack); config properties are JSON-sch
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, Severity
 
@@ -42,8 +43,7 @@ WAIVERS_SCHEMA: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class PolicyMeta:
+class PolicyMeta(NamedTuple):
     """Everything a user or a report needs to know about one policy."""
 
     id: str
@@ -59,7 +59,7 @@ class PolicyMeta:
     """What to change in the stack file or component when the policy fails."""
     enforcement: Level = "mandatory"
     """Default enforcement level; the policy config may override it."""
-    config: dict[str, dict[str, Any]] = field(default_factory=dict)
+    config: Mapping[str, Mapping[str, Any]] = MappingProxyType({})
     """JSON schema of the policy's own config properties (waivers are added to every policy)."""
     required_config: tuple[str, ...] = ()
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 import jinja2.meta
@@ -45,8 +44,7 @@ class TemplateError(Exception):
         super().__init__("\n".join(problems))
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     """One parameter a template takes."""
 
     name: str
@@ -92,8 +90,7 @@ class Param:
         return f"{self.type}, default {yaml_value(self.default)}{choices}"
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(NamedTuple):
     name: str
     description: str
     params: tuple[Param, ...]
@@ -103,8 +100,7 @@ class Template:
         return next((p for p in self.params if p.name == name), None)
 
 
-@dataclass(frozen=True)
-class NewStack:
+class NewStack(NamedTuple):
     """A rendered, validated stack and its Pulumi stack settings, not yet written."""
 
     spec: StackSpec

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -143,7 +142,7 @@ def test_next_commands_ask_for_the_config_the_stack_does_not_carry(project: Path
     assert new.spec.budget.gcp_billing_account == "01A2B3-C4D5E6-F7A8B9"
     assert not any("gcpBillingAccount" in c for c in next_commands(new))
     budget = new.spec.budget.model_copy(update={"gcp_billing_account": None})
-    without = replace(new, spec=new.spec.model_copy(update={"budget": budget}))
+    without = new._replace(spec=new.spec.model_copy(update={"budget": budget}))
     assert "pulumi config set skyweave:gcpBillingAccount <billing account ID>" in next_commands(without)
 
 

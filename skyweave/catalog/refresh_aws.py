@@ -17,8 +17,7 @@ The bulk files carry no spot prices.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # The capacity skyweave provisions: Linux, shared tenancy, no pre-installed software,
 # billed as a running instance (not a reservation or a Capacity Block).
@@ -32,8 +31,7 @@ _WANTED_ATTRIBUTES = {
 _OPTIONAL_ATTRIBUTES = {"marketoption": "OnDemand", "operation": "RunInstances"}
 
 
-@dataclass(frozen=True)
-class AwsOnDemandPrices:
+class AwsOnDemandPrices(NamedTuple):
     """USD per hour keyed by (region, instance type), and the file's publication date."""
 
     prices: dict[tuple[str, str], float]

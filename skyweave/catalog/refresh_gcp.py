@@ -19,8 +19,7 @@ Spot SKUs have ``usageType`` "Preemptible".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from skyweave.catalog.model import Offering
 
@@ -52,8 +51,7 @@ _GROUPS = {"core": ("CPU", "N1Standard"), "ram": ("RAM", "N1Standard"), "gpu": (
 _HOURLY_FACTOR = {"h": 1.0, "GiBy.h": 1.0, "GiBy.mo": 1 / HOURS_PER_MONTH}
 
 
-@dataclass(frozen=True)
-class _Rate:
+class _Rate(NamedTuple):
     description: str
     group: str
     usage: str
@@ -62,8 +60,7 @@ class _Rate:
     effective: str
 
 
-@dataclass(frozen=True)
-class GcpSkuRates:
+class GcpSkuRates(NamedTuple):
     """The Compute Engine SKU rates skyweave prices machines with."""
 
     rates: tuple[_Rate, ...]

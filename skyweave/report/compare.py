@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from skyweave.pipeline import StackPlan
 
@@ -14,8 +13,7 @@ class BasePlanError(ValueError):
     """The base plan file cannot be read as a skyweave plan JSON."""
 
 
-@dataclass(frozen=True)
-class CostChange:
+class CostChange(NamedTuple):
     key: str
     base: float
     head: float
@@ -25,8 +23,7 @@ class CostChange:
         return self.head - self.base
 
 
-@dataclass(frozen=True)
-class CostDiff:
+class CostDiff(NamedTuple):
     """Monthly USD of the base and this plan, in total, by top-level component and by region."""
 
     base_total: float
