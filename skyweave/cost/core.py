@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from skyweave.catalog import Catalog
@@ -48,12 +47,11 @@ def is_priced(type_token: str) -> bool:
     return type_token in _PRICERS or type_token in _FREE or type_token.startswith("pulumi:providers:")
 
 
-@dataclass
-class CostSummary:
+class CostSummary(NamedTuple):
     monthly_usd: float
-    by_component: dict[str, float] = field(default_factory=dict)
-    by_region: dict[str, float] = field(default_factory=dict)
-    unpriced_types: list[str] = field(default_factory=list)
+    by_component: dict[str, float]
+    by_region: dict[str, float]
+    unpriced_types: list[str]
 
     def to_json(self) -> dict:
         return {
