@@ -69,10 +69,7 @@ class StackPlan:
 def priced_catalog(spec: StackSpec) -> Catalog:
     """The catalog with the stack's price book (negotiated discount, overrides) applied."""
     book = spec.price_book
-    catalog = load_catalog()
-    if book.discount_pct or book.overrides:
-        catalog = apply_price_book(catalog, book.discount_pct or None, dict(book.overrides))
-    return catalog
+    return apply_price_book(load_catalog(), book.discount_pct or None, dict(book.overrides))
 
 
 def plan_stack(path: str | Path, config: dict[str, str] | None = None) -> StackPlan:

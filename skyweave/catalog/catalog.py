@@ -63,6 +63,7 @@ class Catalog:
         self._region_index = {(r.cloud, r.name): r for r in self._regions}
         self._offering_index = {(o.cloud, o.region, o.instance_type): o for o in self.offerings}
         self._price_index = {(cloud, p.key, p.region): p for cloud, p in self._unit_prices}
+        self._instance_types: dict[str, frozenset[str]] = {}
         dated = [
             record.as_of
             for record in (*self.offerings, *self._regions, *(p for _, p in self._unit_prices))
@@ -100,7 +101,10 @@ class Catalog:
         )
 
     def instance_types(self, cloud: str) -> frozenset[str]:
-        return frozenset(o.instance_type for o in self.offerings if o.cloud == cloud)
+        known = self._instance_types.get(cloud)
+        if known is None:  # once per cloud: a stack check asks for every pinned workload
+            known = self._instance_types[cloud] = frozenset(o.instance_type for o in self.offerings if o.cloud == cloud)
+        return known
 
     def accelerators(self) -> tuple[str, ...]:
         """Accelerator names present in the offerings, sorted."""

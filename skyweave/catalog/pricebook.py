@@ -40,9 +40,12 @@ def _discounted(price: float | None, factor: float) -> float | None:
 def apply_price_book(
     catalog: Catalog, discount_pct: float | None, overrides: Mapping[str, float] | None
 ) -> Catalog:
-    """A new catalog whose offering prices follow the price book; ``catalog`` is unchanged."""
+    """A catalog whose offering prices follow the price book (``catalog`` itself when the book is empty);
+    ``catalog`` is never changed."""
     if discount_pct is not None and not 0 <= discount_pct < 100:
         raise ValueError(f"price book discount_pct must be in [0, 100), got {discount_pct}")
+    if not discount_pct and not overrides:
+        return catalog
     regional: dict[tuple[str, str, str], float] = {}
     cloud_wide: dict[tuple[str, str], float] = {}
     for key, price in (overrides or {}).items():
