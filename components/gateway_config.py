@@ -3,7 +3,8 @@
 The config is rendered by Jinja2 (`templates/litellm_config.yaml.j2`, StrictUndefined, no autoescape;
 every scalar goes through JSON quoting, which YAML reads back unchanged) and then parsed, as LiteLLM
 parses it (PyYAML's safe loader), and checked before it is used: LiteLLM's own `--validate_config` misses
-fallbacks to undefined routes and numbers given as text, so skyweave checks those itself. Secrets appear only as `os.environ/` references.
+fallbacks to undefined routes and numbers given as text, so skyweave checks those itself. Secrets appear
+only as `os.environ/` references.
 """
 
 from __future__ import annotations

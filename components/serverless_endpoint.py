@@ -163,7 +163,7 @@ def _async_instance(ctx: Build, workload: Workload, region: str) -> str:
     from skyweave.selector import request_from_spec, select
 
     book = ctx.spec.price_book
-    priced = apply_price_book(ctx.catalog, book.discount_pct or None, dict(book.overrides))
+    priced = apply_price_book(ctx.catalog, book.discount_pct, book.overrides)
     hosted = Catalog(
         [o for o in priced.offerings if o.cloud == "aws" and o.family in SAGEMAKER_FAMILIES],
         priced.regions(),

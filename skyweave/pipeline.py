@@ -69,7 +69,7 @@ class StackPlan:
 def priced_catalog(spec: StackSpec) -> Catalog:
     """The catalog with the stack's price book (negotiated discount, overrides) applied."""
     book = spec.price_book
-    return apply_price_book(load_catalog(), book.discount_pct or None, dict(book.overrides))
+    return apply_price_book(load_catalog(), book.discount_pct, book.overrides)
 
 
 def plan_stack(path: str | Path, config: dict[str, str] | None = None) -> StackPlan:

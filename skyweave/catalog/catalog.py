@@ -101,10 +101,9 @@ class Catalog:
         )
 
     def instance_types(self, cloud: str) -> frozenset[str]:
-        known = self._instance_types.get(cloud)
-        if known is None:  # once per cloud: a stack check asks for every pinned workload
-            known = self._instance_types[cloud] = frozenset(o.instance_type for o in self.offerings if o.cloud == cloud)
-        return known
+        if cloud not in self._instance_types:  # once per cloud: a stack check asks for every pinned workload
+            self._instance_types[cloud] = frozenset(o.instance_type for o in self.offerings if o.cloud == cloud)
+        return self._instance_types[cloud]
 
     def accelerators(self) -> tuple[str, ...]:
         """Accelerator names present in the offerings, sorted."""
