@@ -4,7 +4,8 @@ the same invokes and registers the same resources (the SDK classes, with the pla
 providers and dependencies) under Pulumi's stock mocks, without skyweave, with the same garbage-collector
 settings as the skyweave command. Wall-clock times of whole processes, best of nine. The rounds go over
 every row in turn (plan and floor of a row back to back), so each row's nine samples are spread over the
-whole run instead of sharing one stretch of machine load.
+whole run instead of sharing one stretch of machine load. The spread column (median over best run) shows
+how steady the machine was while a row ran.
 
 Targets: each plan <= 1.2x its floor; a second stack in the same process <= 15% of the first;
 1,000 resources <= 10 s; time linear in resources.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import compileall
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,12 +26,13 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 9
+STEADY = 0.10  # spread above which the figures are flagged as taken on an unsteady machine
 
 
-def best_walls(rows: dict[str, tuple[list[str], ...]]) -> dict[str, list[float]]:
-    """Best wall-clock time of each command of each row over RUNS rounds; a round runs every row's
-    commands back to back, so that a change in machine load hits a row's commands alike and no row
-    depends on one stretch of load."""
+def walls(rows: dict[str, tuple[list[str], ...]]) -> dict[str, list[list[float]]]:
+    """Wall-clock times of each command of each row over RUNS rounds; a round runs every row's commands
+    back to back, so that a change in machine load hits a row's commands alike and no row depends on one
+    stretch of load."""
     times = {label: [[] for _ in cmds] for label, cmds in rows.items()}
     for _ in range(RUNS):
         for label, cmds in rows.items():
@@ -37,7 +40,14 @@ def best_walls(rows: dict[str, tuple[list[str], ...]]) -> dict[str, list[float]]
                 start = time.perf_counter()
                 subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
                 runs.append(time.perf_counter() - start)
-    return {label: [min(runs) for runs in row] for label, row in times.items()}
+    return times
+
+
+def spread(runs: list[float]) -> float:
+    """How far a command's typical run lies above its best: near 0 on a steady machine; a large spread
+    means the machine's speed changed during the bench, and a best time may have missed every fast
+    stretch."""
+    return statistics.median(runs) / min(runs) - 1
 
 
 def plan_cmd(*stacks: Path) -> list[str]:
@@ -134,12 +144,15 @@ def main() -> None:
         twice = f"{examples[0].name} twice"
         rows[twice] = (plan_cmd(examples[0]), plan_cmd(examples[0], examples[0]))
         print(f"{len(rows)} rows, {RUNS} rounds over all of them ...", file=sys.stderr)
-        best = best_walls(rows)
+        samples = walls(rows)
+        best = {label: [min(runs) for runs in row] for label, row in samples.items()}
+        unsteady = max(spread(runs) for row in samples.values() for runs in row)
 
-        print(f"{'stack':<26} {'resources':>6} {'plan s':>8} {'floor s':>8} {'ratio':>8}")
+        print(f"{'stack':<26} {'resources':>6} {'plan s':>8} {'floor s':>8} {'ratio':>8} {'spread':>8}")
         for label, count in counts.items():
             plan_s, floor_s = best[label]
-            print(f"{label:<26} {count:>6} {plan_s:>8.2f} {floor_s:>8.2f} {plan_s / floor_s:>7.2f}x")
+            row_spread = max(map(spread, samples[label]))
+            print(f"{label:<26} {count:>6} {plan_s:>8.2f} {floor_s:>8.2f} {plan_s / floor_s:>7.2f}x {row_spread:>8.0%}")
         first, both = best[twice]
         print(f"\nsecond stack in the same process ({twice}): +{both - first:.2f} s = "
               f"{(both - first) / first:.0%} of the first ({first:.2f} s)")
@@ -148,6 +161,9 @@ def main() -> None:
         print(f"marginal cost: {(t2 - t1) / (n2 - n1) * 1000:.2f} ms per resource between {n1} and {n2} resources")
         predicted = t1 + (t2 - t1) * (mid_n - n1) / (n2 - n1)
         print(f"linearity: {mid_n} resources took {mid_t:.2f} s, the line through the ends predicts {predicted:.2f} s")
+        if unsteady > STEADY:
+            print(f"\nthe machine was unsteady: a command's median run was up to {unsteady:.0%} above its best "
+                  f"(spread column); a ratio may be off by that much, so rerun before trusting one")
 
 
 if __name__ == "__main__":
