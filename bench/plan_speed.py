@@ -146,13 +146,13 @@ def main() -> None:
         print(f"{len(rows)} rows, {RUNS} rounds over all of them ...", file=sys.stderr)
         samples = walls(rows)
         best = {label: [min(runs) for runs in row] for label, row in samples.items()}
-        unsteady = max(spread(runs) for row in samples.values() for runs in row)
+        spreads = {label: max(map(spread, row)) for label, row in samples.items()}
 
         print(f"{'stack':<26} {'resources':>6} {'plan s':>8} {'floor s':>8} {'ratio':>8} {'spread':>8}")
         for label, count in counts.items():
             plan_s, floor_s = best[label]
-            row_spread = max(map(spread, samples[label]))
-            print(f"{label:<26} {count:>6} {plan_s:>8.2f} {floor_s:>8.2f} {plan_s / floor_s:>7.2f}x {row_spread:>8.0%}")
+            print(f"{label:<26} {count:>6} {plan_s:>8.2f} {floor_s:>8.2f} {plan_s / floor_s:>7.2f}x "
+                  f"{spreads[label]:>8.0%}")
         first, both = best[twice]
         print(f"\nsecond stack in the same process ({twice}): +{both - first:.2f} s = "
               f"{(both - first) / first:.0%} of the first ({first:.2f} s)")
@@ -161,6 +161,7 @@ def main() -> None:
         print(f"marginal cost: {(t2 - t1) / (n2 - n1) * 1000:.2f} ms per resource between {n1} and {n2} resources")
         predicted = t1 + (t2 - t1) * (mid_n - n1) / (n2 - n1)
         print(f"linearity: {mid_n} resources took {mid_t:.2f} s, the line through the ends predicts {predicted:.2f} s")
+        unsteady = max(spreads.values())
         if unsteady > STEADY:
             print(f"\nthe machine was unsteady: a command's median run was up to {unsteady:.0%} above its best "
                   f"(spread column); a ratio may be off by that much, so rerun before trusting one")
